@@ -1,0 +1,105 @@
+"""WFB, the WhatsApp Flow Builder: one Flask app for the API, webhooks and dashboard."""
+
+from datetime import timedelta
+
+from flask import Flask
+
+from wfb import jobs, logs, models  # noqa: F401  (mappers)
+from wfb.errors import register_error_handlers
+from wfb.extensions import api, db, jwt, limiter, migrate, sock
+from wfb.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_relative_config=False)
+    configure(app, settings)
+    logs.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    jobs.init_app(app)
+    if settings.WFB_EMBEDDED_WORKER:
+        jobs.start_embedded_consumer()
+    return app
+
+
+def configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.SECRET_KEY,
+        SQLALCHEMY_DATABASE_URI=settings.DATABASE_URL,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        JWT_SECRET_KEY=settings.SECRET_KEY,
+        JWT_TOKEN_LOCATION=["headers", "cookies"],
+        JWT_COOKIE_SECURE=settings.production,
+        JWT_COOKIE_SAMESITE="Lax",
+        JWT_COOKIE_CSRF_PROTECT=True,
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.ACCESS_TOKEN_MINUTES),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.REFRESH_TOKEN_DAYS),
+        RATELIMIT_ENABLED=settings.RATELIMIT_ENABLED,
+        RATELIMIT_STORAGE_URI=settings.REDIS_URL or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        API_TITLE="WFB",
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
+        API_SPEC_OPTIONS={
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "bearerFormat": "JWT",
+                    }
+                }
+            }
+        },
+    )
+
+
+def engine_options(settings: Settings) -> dict:
+    if settings.sqlite:
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    sock.init_app(app)
+    if app.config["SETTINGS"].sqlite:
+        from wfb.dbsetup import enable_sqlite_wal
+
+        with app.app_context():
+            enable_sqlite_wal(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from wfb.accounts.routes import blp as auth
+    from wfb.credentials.routes import blp as credentials
+    from wfb.dashboard.views import bp as dashboard
+    from wfb.flows.routes import blp as flows
+    from wfb.phone_numbers.routes import blp as phone_numbers
+    from wfb.sandbox.routes import bp as sandbox
+    from wfb.webhooks.routes import blp as webhooks
+
+    for blueprint in (auth, credentials, phone_numbers, flows, webhooks):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(dashboard)
+    if app.config["SETTINGS"].WFB_SANDBOX:
+        app.register_blueprint(sandbox)
+
+
+def register_commands(app: Flask) -> None:
+    from wfb.cli import cli
+
+    app.cli.add_command(cli)

@@ -1,0 +1,32 @@
+from marshmallow import Schema, fields, validate
+
+from wfb.phone_numbers.models import MAX_RATE
+
+
+class PhoneNumberSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    phone_number_id = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{1,64}$", error="Digits only.")
+    )
+    display_phone_number = fields.String(
+        required=True, validate=validate.Regexp(r"^\+?[\d ()-]{5,32}$")
+    )
+    label = fields.String(load_default="", validate=validate.Length(max=100))
+    flow_id = fields.Integer(allow_none=True, load_default=None)
+    bot_id = fields.Integer(allow_none=True, load_default=None)
+    messages_per_second = fields.Integer(
+        load_default=80, validate=validate.Range(1, MAX_RATE)
+    )
+    is_sandbox = fields.Boolean(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class PhoneNumberUpdateSchema(PhoneNumberSchema):
+    class Meta:
+        partial = True
+
+
+class PhoneNumberOptionSchema(Schema):
+    id = fields.Integer()
+    display_phone_number = fields.String()
+    label = fields.String()

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
