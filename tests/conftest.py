@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from wfb import create_app
 from wfb.extensions import db
+from wfb.jobs import huey
 from wfb.settings import Settings, sqlalchemy_url
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -19,21 +20,21 @@ PASSWORD = "correct-horse-battery"
 
 
 def make_settings(tmp_path, **overrides) -> Settings:
-    values = dict(
-        ENV="test",
-        SECRET_KEY="test-secret-key-with-enough-length-for-hs256",
-        WFB_ENCRYPTION_KEY="test-encryption-passphrase",
-        DATABASE_URL=sqlalchemy_url(TEST_DATABASE_URL)
+    values = {
+        "ENV": "test",
+        "SECRET_KEY": "test-secret-key-with-enough-length-for-hs256",
+        "WFB_ENCRYPTION_KEY": "test-encryption-passphrase",
+        "DATABASE_URL": sqlalchemy_url(TEST_DATABASE_URL)
         or f"sqlite:///{tmp_path / 'wfb.db'}",
-        REDIS_URL=TEST_REDIS_URL,
-        HUEY_IMMEDIATE=True,
-        META_GRAPH_URL="http://127.0.0.1:9",
-        META_APP_SECRET=APP_SECRET,
-        WFB_VERIFY_TOKEN="global-verify-token",
-        META_TIMEOUT=2.0,
-        RATELIMIT_ENABLED=False,
-        WFB_SANDBOX=True,
-    )
+        "REDIS_URL": TEST_REDIS_URL,
+        "HUEY_IMMEDIATE": True,
+        "META_GRAPH_URL": "http://127.0.0.1:9",
+        "META_APP_SECRET": APP_SECRET,
+        "WFB_VERIFY_TOKEN": "global-verify-token",
+        "META_TIMEOUT": 2.0,
+        "RATELIMIT_ENABLED": False,
+        "WFB_SANDBOX": True,
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -63,6 +64,7 @@ def app(tmp_path, migrated_url, settings_overrides):
     settings = make_settings(tmp_path, DATABASE_URL=migrated_url, **settings_overrides)
     app = create_app(settings)
     with app.app_context():
+        huey.storage.flush_all()
         _empty_tables()
         if settings.scaled:
             _flush_redis(settings.REDIS_URL)

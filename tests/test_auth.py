@@ -69,7 +69,12 @@ def test_signup_with_taken_email_answers_409(client):
 def test_signup_with_bad_email_points_at_the_field(client):
     response = client.post(
         "/auth/signup",
-        json={"organization_name": "O", "name": "N", "email": "x", "password": PASSWORD},
+        json={
+            "organization_name": "O",
+            "name": "N",
+            "email": "x",
+            "password": PASSWORD,
+        },
     )
 
     assert response.status_code == 422

@@ -4,7 +4,7 @@ from sqlalchemy import event
 
 
 def enable_sqlite_wal(engine) -> None:
-    """WAL lets readers work while one writer commits; foreign keys are off by default."""
+    """WAL lets readers work while one writer commits; foreign keys need turning on."""
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):

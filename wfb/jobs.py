@@ -6,6 +6,7 @@ the database like a request does.
 """
 
 import functools
+import importlib
 import logging
 
 from flask import has_app_context
@@ -20,10 +21,20 @@ huey = Huey("wfb", immediate=True)
 _app = None
 
 
+TASK_MODULES = (
+    "wfb.webhooks.tasks",
+    "wfb.conversations.outbox",
+    "wfb.flows.engine",
+    "wfb.sandbox.tasks",
+)
+
+
 def init_app(app) -> None:
     """Choose the queue's storage and remember the app that tasks run in."""
     global _app
     _app = app
+    for module in TASK_MODULES:
+        importlib.import_module(module)
     settings = app.config["SETTINGS"]
     if settings.HUEY_IMMEDIATE:
         huey.immediate = True
@@ -101,7 +112,9 @@ def start_embedded_consumer(workers: int = 2) -> Consumer:
         check_worker_health=False,
     )
     consumer.start()
-    logger.info("embedded queue consumer started with %s %s workers", workers, worker_type)
+    logger.info(
+        "embedded queue consumer started with %s %s workers", workers, worker_type
+    )
     return consumer
 
 

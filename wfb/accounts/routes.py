@@ -11,7 +11,7 @@ from wfb.accounts.schemas import (
     UserSchema,
 )
 from wfb.extensions import db, limiter
-from wfb.tenancy import load_user, current_user, login_required
+from wfb.tenancy import current_user, load_user, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and tokens")
 

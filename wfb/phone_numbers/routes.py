@@ -72,7 +72,7 @@ class PhoneNumberById(MethodView):
         """One phone number."""
         return get_or_404(PhoneNumber, phone_id, what="phone number")
 
-    @blp.arguments(PhoneNumberUpdateSchema)
+    @blp.arguments(PhoneNumberUpdateSchema(partial=True))
     @blp.response(200, PhoneNumberSchema)
     def put(self, data, phone_id):
         """Change a number's label, rate, flow or bot."""

@@ -22,8 +22,7 @@ class PhoneNumberSchema(Schema):
 
 
 class PhoneNumberUpdateSchema(PhoneNumberSchema):
-    class Meta:
-        partial = True
+    """Any subset of a number's fields (loaded with partial=True)."""
 
 
 class PhoneNumberOptionSchema(Schema):

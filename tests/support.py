@@ -1,0 +1,78 @@
+"""Helpers shared by tests that drive the webhook pipeline."""
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+from wfb.jobs import huey
+from wfb.webhooks.signature import sign
+
+PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "protocols" / "payloads"
+if not PAYLOADS.is_dir():
+    PAYLOADS = Path(__file__).resolve().parent / "payloads"
+
+
+def payload(name: str) -> bytes:
+    """A payload file's exact bytes."""
+    return (PAYLOADS / name).read_bytes()
+
+
+def payload_json(name: str) -> dict:
+    return json.loads(payload(name))
+
+
+def post_webhook(client, body, secret: str, path: str):
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    headers = {"X-Hub-Signature-256": sign(body, secret)}
+    return client.post(path, data=body, headers=headers, content_type="application/json")
+
+
+def text_message(body: str, wamid: str, wa_id="15550002222", name="Priya Sharma",
+                 phone_number_id="200000000000001", timestamp="1788500000") -> dict:
+    """Meta's inbound text webhook with another body and id."""
+    data = payload_json("webhook_text.json")
+    value = data["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = phone_number_id
+    value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id}]
+    message = value["messages"][0]
+    message.update(id=wamid, text={"body": body}, timestamp=timestamp)
+    message["from"] = wa_id
+    return data
+
+
+def setup_whatsapp(api, waba_id="100000000000001", phone_number_id="200000000000001",
+                   display="15550001111", app_secret="test_app_secret_0001"):
+    """Give an org its WhatsApp credentials and one number."""
+    me = api.get("/auth/me").json
+    credentials = {
+        "waba_id": waba_id,
+        "app_id": "300000000000001",
+        "access_token": f"EAAG-access-token-{waba_id}",
+        "app_secret": app_secret,
+        "verify_token": f"verify-{waba_id}",
+    }
+    assert api.post("/settings/whatsapp", json=credentials).status_code == 200
+    number = api.post(
+        "/phone-numbers",
+        json={"phone_number_id": phone_number_id, "display_phone_number": display},
+    )
+    assert number.status_code == 201, number.json
+    return SimpleNamespace(
+        api=api,
+        org_id=me["org_id"],
+        number=number.json,
+        secret=app_secret,
+        path=f"/webhook/{me['org_id']}",
+        token=credentials["access_token"],
+    )
+
+
+def run_scheduled() -> int:
+    """Run every task scheduled for later (delays, retries) now; answer how many."""
+    tasks = huey.scheduled()
+    huey.storage.flush_schedule()
+    for task in tasks:
+        task.eta = None
+        huey.execute(task)
+    return len(tasks)

@@ -1,0 +1,118 @@
+"""Turning one stored webhook body into messages, statuses and flow runs.
+
+Every entry, change, message and status of a batch is handled, each message in its own
+transaction. Processing is idempotent: a message is unique by its wamid and a status
+only moves forward, so a redelivered body or a second run changes nothing.
+"""
+
+import json
+import logging
+
+from sqlalchemy import select
+
+from wfb.conversations import ingest, outbox
+from wfb.extensions import db
+from wfb.logs import bind_org
+from wfb.models_base import utcnow
+from wfb.phone_numbers.models import PhoneNumber
+from wfb.webhooks.models import WebhookEvent
+from wfb.webhooks.tasks import MAX_ATTEMPTS
+
+logger = logging.getLogger(__name__)
+
+
+def process_event(event_id: int) -> None:
+    event = db.session.get(WebhookEvent, event_id)
+    if event is None or event.processed_at is not None:
+        return
+    event.attempts += 1
+    db.session.commit()
+
+    try:
+        payload = json.loads(event.body)
+        for entry in _items(payload, "entry"):
+            for change in _items(entry, "changes"):
+                _handle_change(event, change)
+    except Exception as error:
+        db.session.rollback()
+        logger.exception(
+            "webhook event %s failed (attempt %s)", event_id, event.attempts
+        )
+        event.error = f"{type(error).__name__}: {error}"[:2000]
+        if event.attempts >= MAX_ATTEMPTS:
+            event.processed_at = utcnow()
+        db.session.commit()
+        return
+
+    event.processed_at = utcnow()
+    event.error = None
+    db.session.commit()
+
+
+def _items(container, key: str) -> list:
+    items = container.get(key) if isinstance(container, dict) else None
+    return [item for item in items if isinstance(item, dict)] if items else []
+
+
+def _handle_change(event: WebhookEvent, change: dict) -> None:
+    field = change.get("field")
+    value = change.get("value") or {}
+    if field != "messages":
+        logger.info("webhook event %s: change field %s not handled", event.id, field)
+        return
+    number = _number_for(event, value)
+    if number is None:
+        return
+    bind_org(number.org_id)
+    names = {
+        c.get("wa_id"): (c.get("profile") or {}).get("name")
+        for c in _items(value, "contacts")
+    }
+    for message in _items(value, "messages"):
+        _receive(number, message, names.get(message.get("from")))
+    for status in _items(value, "statuses"):
+        ingest.apply_status(number, status)
+        db.session.commit()
+    for error in _items(value, "errors"):
+        logger.warning(
+            "Meta reported error %s for number %s: %s",
+            error.get("code"),
+            number.phone_number_id,
+            error.get("title"),
+        )
+
+
+def _number_for(event: WebhookEvent, value: dict) -> PhoneNumber | None:
+    """The number a change is for, refusing numbers outside the event's org."""
+    phone_id = str((value.get("metadata") or {}).get("phone_number_id") or "")
+    query = select(PhoneNumber).where(PhoneNumber.phone_number_id == phone_id)
+    if event.org_id is not None:
+        query = query.where(PhoneNumber.org_id == event.org_id)
+    if event.phone_number_id is not None and phone_id != event.phone_number_id:
+        query = query.where(False)
+    number = db.session.scalar(query)
+    if number is None:
+        logger.warning("webhook event %s: unknown number %s", event.id, phone_id)
+    elif not number_org_active(number):
+        logger.info("webhook event %s: org %s is not active", event.id, number.org_id)
+        return None
+    return number
+
+
+def number_org_active(number: PhoneNumber) -> bool:
+    from wfb.accounts.models import Org
+
+    org = db.session.get(Org, number.org_id)
+    return org is not None and org.active
+
+
+def _receive(number: PhoneNumber, payload: dict, profile_name: str | None) -> None:
+    from wfb.flows import engine
+
+    received = ingest.receive_message(number, payload, profile_name)
+    if received is None:
+        db.session.rollback()
+        return
+    engine.handle_inbound(received)
+    db.session.commit()
+    outbox.deliver(received.conversation.id)

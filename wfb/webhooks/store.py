@@ -1,0 +1,114 @@
+"""Durable, fast acknowledgement of webhooks by group commit.
+
+Meta wants a 200 quickly and retries anything else, while one insert and commit per
+request caps a worker at a few thousand a second. Requests therefore hand their body
+to one writer per process, which inserts every body waiting at that moment in a single
+transaction, enqueues their processing as one task, and then releases the requests to
+answer 200: each acknowledged body is already committed.
+"""
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert
+
+from wfb.models_base import utcnow
+from wfb.webhooks.models import WebhookEvent
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 500
+WAIT_SECONDS = 30
+
+
+class StoreError(RuntimeError):
+    """The body could not be stored; the caller answers 5xx so Meta retries."""
+
+
+@dataclass
+class _Pending:
+    row: dict
+    done: threading.Event = field(default_factory=threading.Event)
+    event_id: int | None = None
+    error: Exception | None = None
+
+
+class EventWriter:
+    """Commits webhook bodies in batches on a thread (a greenlet under gevent)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.queue: queue.Queue[_Pending] = queue.Queue()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def store(self, org_id, phone_number_id, body: bytes) -> int:
+        """Commit one body and answer its event id, once its batch is committed."""
+        row = {"org_id": org_id, "phone_number_id": phone_number_id, "body": body}
+        pending = _Pending(row)
+        self._ensure_running()
+        self.queue.put(pending)
+        if not pending.done.wait(WAIT_SECONDS):
+            raise StoreError("the webhook store did not answer in time")
+        if pending.error is not None:
+            raise StoreError(str(pending.error)) from pending.error
+        return pending.event_id
+
+    def _ensure_running(self) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._run, name="webhook-writer", daemon=True
+                )
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            with self.app.app_context():
+                self._write(batch)
+
+    def _write(self, batch: list[_Pending]) -> None:
+        from wfb.extensions import db
+        from wfb.webhooks.tasks import process_webhook_events
+
+        now = utcnow()
+        rows = [{**p.row, "received_at": now, "attempts": 0} for p in batch]
+        try:
+            with db.engine.begin() as connection:
+                statement = insert(WebhookEvent).returning(
+                    WebhookEvent.id, sort_by_parameter_order=True
+                )
+                ids = connection.execute(statement, rows).scalars().all()
+        except Exception as error:
+            logger.exception("could not store %s webhook bodies", len(batch))
+            for pending in batch:
+                pending.error = error
+                pending.done.set()
+            return
+
+        self._enqueue(process_webhook_events, ids)
+        for pending, event_id in zip(batch, ids, strict=True):
+            pending.event_id = event_id
+            pending.done.set()
+
+    @staticmethod
+    def _enqueue(task, ids: list[int]) -> None:
+        # The bodies are committed: if queueing fails, the sweep processes them.
+        try:
+            task(ids)
+        except Exception:
+            logger.exception("could not queue webhook events %s", ids)
+
+
+def writer_for(app) -> EventWriter:
+    writer = app.extensions.get("wfb_event_writer")
+    if writer is None:
+        writer = app.extensions["wfb_event_writer"] = EventWriter(app)
+    return writer
