@@ -13,6 +13,8 @@ from wfb.extensions import db
 from wfb.jobs import huey
 from wfb.settings import Settings, sqlalchemy_url
 
+pytest_plugins = ["tests.standins.graph"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 APP_SECRET = "test_app_secret_0001"

@@ -79,8 +79,8 @@ def org(admin):
     return org
 
 
-def say(client, org, text, wamid):
-    body = text_message(text, wamid)
+def say(client, org, text, wamid, wa_id="15550002222"):
+    body = text_message(text, wamid, wa_id=wa_id)
     assert post_webhook(client, body, org.secret, org.path).status_code == 200
 
 
@@ -197,7 +197,7 @@ def test_list_reply_follows_its_row(client, org, graph, admin):
         ],
     }  # fmt: skip
     assert admin.post("/flows", json=flow).status_code == 201
-    say(client, org, "menu", "wamid.L0")
+    say(client, org, "menu", "wamid.L0", wa_id="15550003333")
 
     post_webhook(client, data, org.secret, org.path)
 

@@ -57,7 +57,7 @@ def test_send_message_posts_the_payload_with_the_token_and_answers_the_wamid(
     assert (request.method, request.path) == ("POST", f"/{VERSION}/{PNID}/messages")
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.answer["messages"] == [{"id": wamid}]
-    assert graph.messages() == [body]
+    assert graph.messages() == graph.sent() == [body]
 
 
 def test_each_send_answers_a_different_wamid(graph_client):
@@ -101,7 +101,7 @@ def test_each_meta_error_code_reaches_its_kind(graph, graph_client, code, status
     error = caught.value
     assert (type(error), error.code, error.http_status) == (GraphError, code, status)
     assert error.kind == kind
-    assert graph.messages() == []
+    assert graph.sent() == []
 
 
 def test_closed_window_is_a_window_error_with_metas_title_and_details(
@@ -166,7 +166,7 @@ def test_a_timeout_after_sending_raises_graph_timeout(graph):
         send(impatient)
 
     assert caught.value.kind == "unknown"
-    assert len(graph.messages()) == 1
+    assert len(graph.sent()) == 1
 
 
 def test_a_connection_dropped_after_sending_raises_graph_timeout(graph, graph_client):
@@ -383,4 +383,5 @@ def test_client_for_a_sandbox_number_talks_to_the_sandbox(app):
     client = client_for(number)
 
     assert client.base_url == SANDBOX_URL
-    assert type(client.session) is type(transport.sandbox_session())
+    adapter = client.session.get_adapter(f"{SANDBOX_URL}/v25.0/1/messages")
+    assert isinstance(adapter, transport.SandboxAdapter)

@@ -36,7 +36,7 @@ DOWNLOAD_PATH = "/whatsapp_business/attachments/"
 
 
 class GraphStandIn:
-    """The running stand-in: `url`, `requests`, `messages()`, scripting, `reset()`."""
+    """The running stand-in: `url`, `requests`, `messages()`, `sent()`, `reset()`."""
 
     def __init__(self, token: str | None = None, page_size: int | None = None):
         self.token = token
@@ -71,13 +71,14 @@ class GraphStandIn:
             self._fail_for.clear()
 
     def messages(self) -> list[dict]:
-        """The bodies of message sends that were accepted, in arrival order."""
+        """The bodies of every message send received, failed ones too, in order."""
         with self._lock:
-            return [
-                r.body
-                for r in self.requests
-                if r.endpoint == "messages" and r.status == 200 and "to" in r.body
-            ]
+            return [r.body for r in self.requests if _is_send(r)]
+
+    def sent(self) -> list[dict]:
+        """The bodies of the message sends answered with a wamid, in order."""
+        with self._lock:
+            return [r.body for r in self.requests if _is_send(r) and r.status == 200]
 
     def fail_next(
         self, code=None, times=1, status=None, details=None, endpoint="messages"
@@ -324,6 +325,11 @@ class GraphStandIn:
         mime = base64.b64encode(upload["type"].encode()).decode()
         upload["handle"] = f"2:{name}:{mime}:ARstandin:e:{int(time.time())}"
         return Answer(body={"h": upload["handle"]})
+
+
+def _is_send(request: Recorded) -> bool:
+    body = request.body
+    return request.endpoint == "messages" and isinstance(body, dict) and "to" in body
 
 
 class _Server(ThreadingHTTPServer):

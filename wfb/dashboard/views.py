@@ -100,6 +100,12 @@ def refuse():
     return render_template("dashboard/refused.html"), 403
 
 
+@bp.before_request
+def forget_previous_user() -> None:
+    # `g` outlives a request wherever an app context spans several (tests, CLI).
+    g.pop("dashboard_user", None)
+
+
 @bp.after_request
 def refresh_access_cookie(response):
     user = g.get("dashboard_user")

@@ -71,8 +71,12 @@ class EventWriter:
                     batch.append(self.queue.get_nowait())
                 except queue.Empty:
                     break
-            with self.app.app_context():
-                self._write(batch)
+            try:
+                with self.app.app_context():
+                    self._write(batch)
+            except Exception as error:
+                logger.exception("webhook writer failed on %s bodies", len(batch))
+                _fail(batch, error)
 
     def _write(self, batch: list[_Pending]) -> None:
         from wfb.extensions import db
@@ -88,9 +92,7 @@ class EventWriter:
                 ids = connection.execute(statement, rows).scalars().all()
         except Exception as error:
             logger.exception("could not store %s webhook bodies", len(batch))
-            for pending in batch:
-                pending.error = error
-                pending.done.set()
+            _fail(batch, error)
             return
 
         self._enqueue(process_webhook_events, ids)
@@ -107,7 +109,15 @@ class EventWriter:
             logger.exception("could not queue webhook events %s", ids)
 
 
+def _fail(batch: list[_Pending], error: Exception) -> None:
+    for pending in batch:
+        if not pending.done.is_set():
+            pending.error = error
+            pending.done.set()
+
+
 def writer_for(app) -> EventWriter:
+    app = getattr(app, "_get_current_object", lambda: app)()
     writer = app.extensions.get("wfb_event_writer")
     if writer is None:
         writer = app.extensions["wfb_event_writer"] = EventWriter(app)

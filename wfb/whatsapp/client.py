@@ -80,7 +80,7 @@ class GraphClient:
     def __init__(self, base_url, version, token, timeout, session=None):
         self.base_url = base_url.rstrip("/")
         self.version = version
-        self._token = token
+        self._token = token.strip()
         self.timeout = timeout
         self.session = session or shared_session()
 
@@ -241,7 +241,9 @@ def _transport_error(exc: Exception, method: str, path: str) -> GraphError:
 
 
 def _never_connected(exc: Exception) -> bool:
-    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+    # A bad URL or header (a ValueError too) is refused before anything is sent.
+    never = (requests.ConnectTimeout, requests.exceptions.SSLError, ValueError)
+    if isinstance(exc, never):
         return True
     if isinstance(
         exc, (requests.ReadTimeout, requests.exceptions.ChunkedEncodingError)
