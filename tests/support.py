@@ -7,9 +7,8 @@ from types import SimpleNamespace
 from wfb.jobs import huey
 from wfb.webhooks.signature import sign
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "protocols" / "payloads"
-if not PAYLOADS.is_dir():
-    PAYLOADS = Path(__file__).resolve().parent / "payloads"
+# Meta's example payloads, copied from the protocol notes with their exact bytes.
+PAYLOADS = Path(__file__).resolve().parent / "payloads"
 
 
 def payload(name: str) -> bytes:
@@ -25,11 +24,19 @@ def post_webhook(client, body, secret: str, path: str):
     if isinstance(body, dict):
         body = json.dumps(body).encode()
     headers = {"X-Hub-Signature-256": sign(body, secret)}
-    return client.post(path, data=body, headers=headers, content_type="application/json")
+    return client.post(
+        path, data=body, headers=headers, content_type="application/json"
+    )
 
 
-def text_message(body: str, wamid: str, wa_id="15550002222", name="Priya Sharma",
-                 phone_number_id="200000000000001", timestamp="1788500000") -> dict:
+def text_message(
+    body: str,
+    wamid: str,
+    wa_id="15550002222",
+    name="Priya Sharma",
+    phone_number_id="200000000000001",
+    timestamp="1788500000",
+) -> dict:
     """Meta's inbound text webhook with another body and id."""
     data = payload_json("webhook_text.json")
     value = data["entry"][0]["changes"][0]["value"]
@@ -41,8 +48,13 @@ def text_message(body: str, wamid: str, wa_id="15550002222", name="Priya Sharma"
     return data
 
 
-def setup_whatsapp(api, waba_id="100000000000001", phone_number_id="200000000000001",
-                   display="15550001111", app_secret="test_app_secret_0001"):
+def setup_whatsapp(
+    api,
+    waba_id="100000000000001",
+    phone_number_id="200000000000001",
+    display="15550001111",
+    app_secret="test_app_secret_0001",
+):
     """Give an org its WhatsApp credentials and one number."""
     me = api.get("/auth/me").json
     credentials = {

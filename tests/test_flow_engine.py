@@ -3,7 +3,14 @@
 import pytest
 from sqlalchemy import select
 
-from tests.support import payload, payload_json, post_webhook, run_scheduled, setup_whatsapp, text_message
+from tests.support import (
+    payload,
+    payload_json,
+    post_webhook,
+    run_scheduled,
+    setup_whatsapp,
+    text_message,
+)
 from wfb.conversations.models import Message
 from wfb.extensions import db
 from wfb.flows.models import FlowSession
@@ -174,7 +181,9 @@ def test_wrong_answers_then_fallback_edge(client, org, graph, admin):
 
 def test_list_reply_follows_its_row(client, org, graph, admin):
     data = payload_json("webhook_list_reply.json")
-    row = data["entry"][0]["changes"][0]["value"]["messages"][0]["interactive"]["list_reply"]
+    row = data["entry"][0]["changes"][0]["value"]["messages"][0]["interactive"][
+        "list_reply"
+    ]
     flow = {
         "name": "Menu",
         "trigger": {"type": "keyword", "keywords": ["menu"]},
@@ -235,11 +244,17 @@ def test_message_delivered_twice_is_answered_once(client, org, graph):
     assert texts(graph) == ["Shall we book it?"]
 
 
-def test_editing_a_flow_leaves_running_sessions_on_their_version(client, org, graph, admin):
+def test_editing_a_flow_leaves_running_sessions_on_their_version(
+    client, org, graph, admin
+):
     say(client, org, "slot", "wamid.V0")
     flow = admin.get("/flows").json["items"][0]
     edited = {**BOOKING, "nodes": [dict(n) for n in BOOKING["nodes"]]}
-    edited["nodes"][2] = {"id": "confirmed", "type": "message", "data": {"text": "NEW TEXT"}}
+    edited["nodes"][2] = {
+        "id": "confirmed",
+        "type": "message",
+        "data": {"text": "NEW TEXT"},
+    }
     assert admin.put(f"/flows/{flow['id']}", json=edited).status_code == 200
 
     say(client, org, "Confirm", "wamid.V1")
@@ -296,7 +311,11 @@ def test_assigned_flow_answers_any_message(client, org, graph, admin):
         "trigger": {"type": "any"},
         "nodes": [
             {"id": "start", "type": "start"},
-            {"id": "hello", "type": "message", "data": {"text": "Hello {{contact.name}}"}},
+            {
+                "id": "hello",
+                "type": "message",
+                "data": {"text": "Hello {{contact.name}}"},
+            },
         ],
         "edges": [{"source": "start", "target": "hello"}],
     }
@@ -310,7 +329,10 @@ def test_assigned_flow_answers_any_message(client, org, graph, admin):
 
 def test_replies_to_one_message_go_out_in_order(client, org, graph, admin):
     nodes = [{"id": "start", "type": "start"}]
-    nodes += [{"id": f"m{i}", "type": "message", "data": {"text": f"part {i}"}} for i in range(5)]
+    nodes += [
+        {"id": f"m{i}", "type": "message", "data": {"text": f"part {i}"}}
+        for i in range(5)
+    ]
     edges = [{"source": "start", "target": "m0"}]
     edges += [{"source": f"m{i}", "target": f"m{i + 1}"} for i in range(4)]
     flow = {"name": "Many", "trigger": {"type": "keyword", "keywords": ["many"]},

@@ -61,7 +61,9 @@ def test_phone_number_lifecycle(admin):
     created = admin.post("/phone-numbers", json={**NUMBER, "label": "Main"})
     number_id = created.json["id"]
 
-    updated = admin.put(f"/phone-numbers/{number_id}", json={"messages_per_second": 500})
+    updated = admin.put(
+        f"/phone-numbers/{number_id}", json={"messages_per_second": 500}
+    )
     listed = admin.get("/phone-numbers/list")
     deleted = admin.delete(f"/phone-numbers/{number_id}")
 
@@ -77,7 +79,9 @@ def test_phone_number_lifecycle(admin):
 
 
 def test_rate_above_metas_maximum_is_refused(admin):
-    response = admin.post("/phone-numbers", json={**NUMBER, "messages_per_second": 1001})
+    response = admin.post(
+        "/phone-numbers", json={**NUMBER, "messages_per_second": 1001}
+    )
 
     assert response.status_code == 422
     assert "messages_per_second" in response.json["errors"]["json"]
@@ -95,7 +99,10 @@ def test_another_orgs_number_answers_404(admin, other_admin):
     number_id = admin.post("/phone-numbers", json=NUMBER).json["id"]
 
     assert other_admin.get(f"/phone-numbers/{number_id}").status_code == 404
-    assert other_admin.put(f"/phone-numbers/{number_id}", json={"label": "x"}).status_code == 404
+    assert (
+        other_admin.put(f"/phone-numbers/{number_id}", json={"label": "x"}).status_code
+        == 404
+    )
     assert other_admin.delete(f"/phone-numbers/{number_id}").status_code == 404
     assert other_admin.get("/phone-numbers").json == []
 

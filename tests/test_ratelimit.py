@@ -5,20 +5,29 @@ moment before the first send, so a slow machine only loosens the check.
 """
 
 import multiprocessing
+import socket
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import TEST_REDIS_URL
 from wfb.whatsapp import ratelimit
+from wfb.whatsapp.errors import GraphUnavailable
 from wfb.whatsapp.ratelimit import KEY, MemoryLimiter, RedisLimiter
 
 needs_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="needs TEST_REDIS_URL")
 RATE = 100
 SECONDS = 1.5
 SLACK = 3
+
+
+def private_db(url: str) -> str:
+    """The same Redis, database 15: a test that flushes database 0 at the same time
+    would otherwise empty the bucket in the middle of the count."""
+    return urlsplit(url)._replace(path="/15").geturl()
 
 
 def a_number() -> str:
@@ -74,7 +83,7 @@ def test_three_processes_sharing_redis_keep_to_the_rate_together():
     workers = [
         spawn.Process(
             target=_process_sends,
-            args=(TEST_REDIS_URL, number, barrier, SECONDS, results),
+            args=(private_db(TEST_REDIS_URL), number, barrier, SECONDS, results),
         )
         for _ in range(3)
     ]
@@ -105,7 +114,9 @@ def test_a_quiet_number_may_burst_one_seconds_worth_then_waits():
 )
 def test_a_penalty_makes_the_next_send_wait_for_it(limiter_kind):
     limiter = (
-        MemoryLimiter() if limiter_kind == "memory" else RedisLimiter(TEST_REDIS_URL)
+        MemoryLimiter()
+        if limiter_kind == "memory"
+        else RedisLimiter(private_db(TEST_REDIS_URL))
     )
     number = a_number()
     limiter.reserve(number, 50)
@@ -137,3 +148,18 @@ def test_acquire_uses_the_settings_store_and_returns_at_once_when_quiet(app):
         assert ratelimit.limiter().redis.exists(KEY.format(number)) == 1
     else:
         assert ratelimit.limiter() is ratelimit._memory
+
+
+def test_acquire_without_its_redis_refuses_to_send_so_the_caller_retries(
+    app, monkeypatch
+):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    monkeypatch.setattr(app.config["SETTINGS"], "REDIS_URL", dead)
+
+    with pytest.raises(GraphUnavailable) as caught:
+        ratelimit.acquire(a_number(), 80)
+    ratelimit.penalize(a_number(), 1.0)
+
+    assert caught.value.kind == "retry"

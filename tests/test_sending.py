@@ -5,7 +5,13 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from tests.support import payload_json, post_webhook, run_scheduled, setup_whatsapp, text_message
+from tests.support import (
+    payload_json,
+    post_webhook,
+    run_scheduled,
+    setup_whatsapp,
+    text_message,
+)
 from wfb.conversations.models import Message
 from wfb.extensions import db
 
@@ -134,7 +140,9 @@ def test_failed_status_keeps_metas_code_and_is_final(client, org):
     wamid = reply().wamid
     errors = [{"code": 131026, "title": "Message undeliverable"}]
 
-    post_webhook(client, status_webhook(wamid, "failed", "2", errors), org.secret, org.path)
+    post_webhook(
+        client, status_webhook(wamid, "failed", "2", errors), org.secret, org.path
+    )
     post_webhook(client, status_webhook(wamid, "delivered", "3"), org.secret, org.path)
 
     message = reply()

@@ -3,7 +3,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from tests.support import payload, payload_json, post_webhook, setup_whatsapp, text_message
+from tests.support import (
+    payload,
+    payload_json,
+    post_webhook,
+    setup_whatsapp,
+    text_message,
+)
 from wfb.conversations.models import Conversation, Message
 from wfb.extensions import db
 from wfb.webhooks.models import WebhookEvent
@@ -84,7 +90,9 @@ def test_phone_route_verifies_only_the_orgs_own_number(client, org_a, org_b):
 
 
 def test_inbound_text_is_stored_with_contact_and_conversation(client, org_a):
-    response = post_webhook(client, payload("webhook_text.json"), org_a.secret, org_a.path)
+    response = post_webhook(
+        client, payload("webhook_text.json"), org_a.secret, org_a.path
+    )
 
     assert response.status_code == 200
     message = db.session.scalar(select(Message))
@@ -130,7 +138,9 @@ def test_body_over_three_mebibytes_answers_413(client, org_a):
 
 
 def test_webhook_for_unknown_org_answers_404(client):
-    response = post_webhook(client, payload("webhook_text.json"), "x", "/webhook/999999")
+    response = post_webhook(
+        client, payload("webhook_text.json"), "x", "/webhook/999999"
+    )
 
     assert response.status_code == 404
 
@@ -154,7 +164,9 @@ def test_two_copies_at_once_are_stored_once(app, org_a):
             client = app.test_client()
             barrier.wait()
             body = payload("webhook_text.json")
-            statuses.append(post_webhook(client, body, org_a.secret, org_a.path).status_code)
+            statuses.append(
+                post_webhook(client, body, org_a.secret, org_a.path).status_code
+            )
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
     for thread in threads:
@@ -180,7 +192,10 @@ def test_global_batch_lands_each_part_in_its_org(client, org_a, org_b):
     texts_b = db.session.scalars(
         select(Message.text).where(Message.org_id == org_b.org_id)
     ).all()
-    assert texts_a == ["Also, can I bring a friend?", "What are your opening hours on Sunday?"]
+    assert texts_a == [
+        "Also, can I bring a friend?",
+        "What are your opening hours on Sunday?",
+    ]
     assert texts_b == ["Monthly ₹499"]
 
 
@@ -232,7 +247,9 @@ def test_suspended_orgs_webhooks_are_acknowledged_and_dropped(client, org_a):
     db.session.get(Org, org_a.org_id).status = "suspended"
     db.session.commit()
 
-    response = post_webhook(client, payload("webhook_text.json"), org_a.secret, org_a.path)
+    response = post_webhook(
+        client, payload("webhook_text.json"), org_a.secret, org_a.path
+    )
 
     assert response.status_code == 200
     assert count(WebhookEvent) == 0

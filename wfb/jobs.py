@@ -36,17 +36,15 @@ def init_app(app) -> None:
     for module in TASK_MODULES:
         importlib.import_module(module)
     settings = app.config["SETTINGS"]
-    if settings.HUEY_IMMEDIATE:
-        huey.immediate = True
-        return
-    huey.immediate = False
     if settings.scaled:
         huey.storage_class = RedisHuey.storage_class
         huey.storage_kwargs = {"url": settings.REDIS_URL, "blocking": True}
     else:
         huey.storage_class = SqliteHuey.storage_class
         huey.storage_kwargs = {"filename": settings.HUEY_SQLITE_PATH}
-    huey.storage = huey.create_storage()
+    huey.immediate = settings.HUEY_IMMEDIATE
+    if not huey.immediate:
+        huey.storage = huey.create_storage()
 
 
 def task(**options):

@@ -25,6 +25,20 @@
     if (field && token) field.value = token;
   }, true);
 
+  // The chat refreshes itself every second, except while a list menu is open,
+  // which a refresh would close under the reader's finger.
+  window.chatIsIdle = function () {
+    return !document.querySelector("#chat details[open]");
+  };
+
+  // An opened list menu scrolls into view, as its rows open below the message.
+  document.addEventListener("toggle", function (event) {
+    const menu = event.target;
+    if (menu.matches && menu.matches(".list-menu") && menu.open) {
+      menu.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
+  }, true);
+
   // Keep the chat pinned to its newest message unless the reader scrolled up.
   let pinned = true;
   function screen() { return document.getElementById("screen"); }

@@ -51,7 +51,9 @@ def process_event(event_id: int) -> None:
 
 def _items(container, key: str) -> list:
     items = container.get(key) if isinstance(container, dict) else None
-    return [item for item in items if isinstance(item, dict)] if items else []
+    if not isinstance(items, list):
+        return []
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _handle_change(event: WebhookEvent, change: dict) -> None:

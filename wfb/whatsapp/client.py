@@ -258,7 +258,11 @@ def _without_token(url: str | None) -> str | None:
     if not url:
         return None
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "access_token"]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k != "access_token"
+    ]
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

@@ -8,11 +8,16 @@ clock, so any number of processes together keep to the rate; the embedded mode h
 process, so a locked dict does the same there.
 """
 
+import logging
 import threading
 import time
 
 import redis
 from flask import current_app
+
+from wfb.whatsapp.errors import GraphUnavailable
+
+logger = logging.getLogger(__name__)
 
 KEY = "wfb:rate:{}"
 MICROS = 1_000_000
@@ -87,7 +92,9 @@ class RedisLimiter:
     """The rate of each number, shared by every process that uses this Redis."""
 
     def __init__(self, url: str):
-        self.redis = redis.Redis.from_url(url)
+        self.redis = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5
+        )
         self._reserve = self.redis.register_script(_RESERVE)
         self._penalize = self.redis.register_script(_PENALIZE)
 
@@ -120,12 +127,24 @@ def limiter() -> MemoryLimiter | RedisLimiter:
 
 
 def acquire(phone_number_id: str, rate: int) -> None:
-    """Block until this number may send one more message at `rate` a second."""
-    wait = limiter().reserve(phone_number_id, rate)
+    """Block until this number may send one more message at `rate` a second.
+
+    Without Redis no process can know the shared rate, so nothing may be sent: the
+    caller gets GraphUnavailable, which it retries like any send that never left.
+    """
+    try:
+        wait = limiter().reserve(phone_number_id, rate)
+    except redis.RedisError as exc:
+        logger.warning("send rate of %s unknown: %s", phone_number_id, exc)
+        raise GraphUnavailable("The send rate store (Redis) is unreachable") from exc
     if wait > 0:
         time.sleep(wait)
 
 
 def penalize(phone_number_id: str, seconds: float) -> None:
     """Make the number's next sends wait `seconds`, as after Meta's 130429."""
-    limiter().penalize(phone_number_id, seconds)
+    try:
+        limiter().penalize(phone_number_id, seconds)
+    except redis.RedisError:
+        # Called while handling Meta's error; that error is what the caller needs.
+        logger.warning("could not slow %s down: Redis is unreachable", phone_number_id)
