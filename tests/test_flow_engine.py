@@ -18,6 +18,11 @@ from wfb.flows.models import FlowSession
 pytestmark = pytest.mark.usefixtures("app")
 TO = "+15550002222"
 
+BUTTONS = [
+    {"id": "confirm_booking_42", "title": "Confirm"},
+    {"id": "reschedule_booking_42", "title": "Reschedule"},
+    {"id": "cancel_booking_42", "title": "Cancel"},
+]
 BOOKING = {
     "name": "Booking",
     "trigger": {"type": "keyword", "keywords": ["slot"], "match": "contains"},
@@ -25,21 +30,20 @@ BOOKING = {
         {"id": "start", "type": "start"},
         {"id": "menu", "type": "buttons", "data": {
             "text": "Shall we book it?",
-            "buttons": [
-                {"id": "confirm_booking_42", "title": "Confirm"},
-                {"id": "reschedule_booking_42", "title": "Reschedule"},
-                {"id": "cancel_booking_42", "title": "Cancel"},
-            ],
+            "buttons": BUTTONS,
             "retry_text": "Please tap one of the buttons.",
         }},
-        {"id": "confirmed", "type": "message", "data": {"text": "Booked, {{contact.name}}!"}},
-        {"id": "moved", "type": "message", "data": {"text": "Let us find another time."}},
+        {"id": "confirmed", "type": "message",
+         "data": {"text": "Booked, {{contact.name}}!"}},
+        {"id": "moved", "type": "message",
+         "data": {"text": "Let us find another time."}},
         {"id": "cancelled", "type": "message", "data": {"text": "Cancelled."}},
         {"id": "end", "type": "end"},
     ],
     "edges": [
         {"source": "start", "target": "menu"},
-        {"source": "menu", "source_handle": "confirm_booking_42", "target": "confirmed"},
+        {"source": "menu", "source_handle": "confirm_booking_42",
+         "target": "confirmed"},
         {"source": "menu", "source_handle": "reschedule_booking_42", "target": "moved"},
         {"source": "menu", "source_handle": "cancel_booking_42", "target": "cancelled"},
         {"source": "confirmed", "target": "end"},
@@ -117,9 +121,7 @@ def test_keyword_starts_the_flow_with_metas_exact_buttons_request(client, org, g
             "type": "button",
             "body": {"text": "Shall we book it?"},
             "action": {"buttons": [
-                {"type": "reply", "reply": {"id": "confirm_booking_42", "title": "Confirm"}},
-                {"type": "reply", "reply": {"id": "reschedule_booking_42", "title": "Reschedule"}},
-                {"type": "reply", "reply": {"id": "cancel_booking_42", "title": "Cancel"}},
+                {"type": "reply", "reply": button} for button in BUTTONS
             ]},
         },
     }  # fmt: skip

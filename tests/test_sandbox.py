@@ -393,3 +393,11 @@ def test_graph_route_is_absent_when_the_sandbox_is_off(tmp_path, migrated_url):
     response = app.test_client().post(send_url(), json=text_body(), headers=BEARER)
 
     assert response.status_code == 404
+
+
+def test_calls_other_than_sending_answer_metas_unsupported_error(client, sandbox):
+    response = client.get(f"/sandbox/graph/v25.0/{PHONE_NUMBER_ID}", headers=BEARER)
+
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == 100
+    assert response.json["error"]["message"].startswith("Unsupported get request.")

@@ -13,7 +13,7 @@ from flask import has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
-from wfb.logs import task_id_var
+from wfb.logs import org_id_var, task_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +51,7 @@ def task(**options):
     """Declare a Huey task that runs inside the app context with its id logged."""
 
     def decorate(fn):
-        @functools.wraps(fn)
-        def run(*args, **kwargs):
-            if has_app_context():
-                return fn(*args, **kwargs)
-            with _app.app_context():
-                return fn(*args, **kwargs)
-
-        wrapped = huey.task(context=True, **options)(_with_task_id(run))
-        return wrapped
+        return huey.task(context=True, **options)(_with_task_id(_in_app(fn)))
 
     return decorate
 
@@ -68,24 +60,33 @@ def periodic_task(validate_datetime, **options):
     """Declare a periodic Huey task that runs inside the app context."""
 
     def decorate(fn):
-        @functools.wraps(fn)
-        def run(*args, **kwargs):
-            with _app.app_context():
-                return fn(*args, **kwargs)
-
-        return huey.periodic_task(validate_datetime, **options)(run)
+        run = _with_task_id(_in_app(fn))
+        return huey.periodic_task(validate_datetime, context=True, **options)(run)
 
     return decorate
+
+
+def _in_app(fn):
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with _app.app_context():
+            return fn(*args, **kwargs)
+
+    return run
 
 
 def _with_task_id(fn):
     @functools.wraps(fn)
     def run(*args, task=None, **kwargs):
-        token = task_id_var.set(task.id if task else "-")
+        task_token = task_id_var.set(task.id if task else "-")
+        org_token = org_id_var.set("-")
         try:
             return fn(*args, **kwargs)
         finally:
-            task_id_var.reset(token)
+            org_id_var.reset(org_token)
+            task_id_var.reset(task_token)
 
     return run
 

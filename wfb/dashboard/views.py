@@ -7,10 +7,8 @@ forms as a `csrf_token` field.
 
 import functools
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import phonenumbers
 from flask import (
     Blueprint,
     abort,
@@ -31,24 +29,24 @@ from flask_jwt_extended import (
 )
 from flask_jwt_extended.exceptions import CSRFError, JWTExtendedException
 from jwt import PyJWTError
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from wfb.accounts import service
-from wfb.contacts.models import Contact
-from wfb.conversations.models import Conversation, Message
 from wfb.extensions import db, limiter
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.sandbox import webhooks
+from wfb.sandbox.phone import (
+    chat_messages,
+    customer_from,
+    customer_message,
+    send_read_receipts,
+)
 from wfb.tenancy import current_user, get_or_404, load_user, scoped
 
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/app")
 
-DEFAULT_CUSTOMER = ("Priya Sharma", "+919876543210")
-# Keeps a long chat's 1-second refresh cheap; older messages live in the inbox.
-CHAT_LIMIT = 100
 # An active page gets a new access cookie once the old one is this close to expiry.
 REFRESH_WITHIN_SECONDS = 15 * 60
 
@@ -81,7 +79,9 @@ def page_login_required(view):
 
 
 def to_login():
-    target = url_for("dashboard.login", next=request.full_path.rstrip("?"))
+    # Only a page can be returned to; a form's POST would come back as a GET.
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("dashboard.login", next=back)
     if request.headers.get("HX-Request"):
         # htmx follows HX-Redirect with a full page load instead of swapping a form.
         response = make_response("", 401)
@@ -199,40 +199,6 @@ def index():
     return render_template("dashboard/home.html", user=current_user())
 
 
-@dataclass
-class Customer:
-    """The person the sandbox user plays: a name and an E.164 phone."""
-
-    name: str
-    phone: str
-    error: str | None = None
-
-    @property
-    def wa_id(self) -> str:
-        return self.phone.lstrip("+")
-
-
-def customer_from(values, region: str) -> Customer:
-    """The customer named in a form or query, with the demo customer as default."""
-    name = (values.get("name") or "").strip()[:200] or DEFAULT_CUSTOMER[0]
-    raw = (values.get("phone") or "").strip() or DEFAULT_CUSTOMER[1]
-    phone = e164(raw, region)
-    if phone is None:
-        message = f"“{raw}” is not a phone number; using {DEFAULT_CUSTOMER[1]}."
-        return Customer(name, DEFAULT_CUSTOMER[1], message)
-    return Customer(name, phone)
-
-
-def e164(raw: str, region: str) -> str | None:
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
 def require_sandbox() -> None:
     if not current_app.config["SETTINGS"].WFB_SANDBOX:
         abort(404)
@@ -251,28 +217,6 @@ def sandbox_number(phone_id: int | None) -> PhoneNumber:
     if not number.is_sandbox:
         abort(404)
     return number
-
-
-def chat_messages(number: PhoneNumber, customer: Customer) -> list[Message]:
-    """The latest messages between the customer and the number, oldest first."""
-    conversation_id = db.session.scalar(
-        select(Conversation.id)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .where(
-            Conversation.org_id == number.org_id,
-            Conversation.phone_number_id == number.id,
-            Contact.phone == customer.phone,
-        )
-    )
-    if conversation_id is None:
-        return []
-    query = (
-        scoped(Message)
-        .where(Message.conversation_id == conversation_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(CHAT_LIMIT)
-    )
-    return list(reversed(db.session.scalars(query).all()))
 
 
 def render_chat(number, customer, note=None, status=200):
@@ -297,21 +241,6 @@ def render_chat(number, customer, note=None, status=200):
     response = make_response(html, status)
     response.vary.add("HX-Request")
     return response
-
-
-def send_read_receipts(number, customer: Customer, messages: list[Message]) -> None:
-    """Mark the business's delivered messages as read, now that they are on screen."""
-    entries = [
-        webhooks.status(m.wamid, customer.wa_id, "read")
-        for m in messages
-        if m.direction == "out" and m.status == "delivered" and m.wamid
-    ]
-    if not entries:
-        return
-    try:
-        webhooks.post_statuses(number, entries)
-    except webhooks.SandboxNotReady:
-        logger.warning("sandbox number %s cannot sign read receipts", number.id)
 
 
 @bp.get("/sandbox")
@@ -351,26 +280,3 @@ def sandbox_send():
         query = {"number": number.id, "name": customer.name, "phone": customer.phone}
         return redirect(url_for("dashboard.sandbox", **query), 303)
     return render_chat(number, customer, note=error)
-
-
-def customer_message(number: PhoneNumber, form) -> tuple[dict | None, str | None]:
-    """The message part of the webhook for what the customer wrote or tapped."""
-    kind = form.get("kind", "text")
-    context = None
-    if form.get("context"):
-        context = webhooks.reply_context(number, form["context"])
-    if kind == "button_reply":
-        return webhooks.button_reply(form["reply_id"], form["title"], context), None
-    if kind == "list_reply":
-        description = form.get("description", "")
-        reply = webhooks.list_reply(
-            form["reply_id"], form["title"], description, context
-        )
-        return reply, None
-
-    text = form.get("text", "").strip()
-    if not text:
-        return None, "Write a message first."
-    if len(text) > 4096:
-        return None, "WhatsApp messages are at most 4096 characters."
-    return webhooks.text(text), None

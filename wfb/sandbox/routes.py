@@ -4,6 +4,8 @@ Only numbers marked `is_sandbox` can send here. A successful send gets a fresh w
 and, a moment later, the `sent` and `delivered` status webhooks that Meta would post.
 Limitation: the sandbox does not enforce the 24-hour customer-service window, the
 per-number send rate or template approval; every well-formed message is accepted.
+Limitation: it stands in for sending only; media, templates and number info calls
+answer Meta's "unsupported request" error.
 """
 
 import logging
@@ -131,6 +133,18 @@ def send_message(version, phone_number_id):
         messaging_product="whatsapp",
         contacts=[{"input": body["to"], "wa_id": wa_id}],
         messages=[message],
+    )
+
+
+@bp.route("/graph/<path:rest>", methods=["GET", "POST", "DELETE"])
+def unsupported_call(rest):
+    """Any other Graph call: the sandbox stands in for sending only."""
+    require_bearer()
+    raise GraphError(
+        100,
+        f"Unsupported {request.method.lower()} request. The sandbox answers "
+        "only POST /{version}/{phone_number_id}/messages.",
+        subcode=33,
     )
 
 

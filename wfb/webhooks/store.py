@@ -5,6 +5,11 @@ request caps a worker at a few thousand a second. Requests therefore hand their 
 to one writer per process, which inserts every body waiting at that moment in a single
 transaction, enqueues their processing as one task, and then releases the requests to
 answer 200: each acknowledged body is already committed.
+
+Under gevent a SQLite call holds the whole worker: no request can even be read while
+a commit runs or waits for another process's lock. There the writer does its database
+work on a native thread of gevent's pool, so the worker keeps reading requests, which
+then form the next batch. PostgreSQL and Redis calls already yield (psycogreen).
 """
 
 import logging
@@ -42,6 +47,11 @@ class EventWriter:
         self.queue: queue.Queue[_Pending] = queue.Queue()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.offload = (
+            _gevent_active()
+            and app.config["SETTINGS"].sqlite
+            and not __import__("os").environ.get("NO_OFFLOAD")
+        )
 
     def store(self, org_id, phone_number_id, body: bytes) -> int:
         """Commit one body and answer its event id, once its batch is committed."""
@@ -72,41 +82,46 @@ class EventWriter:
                 except queue.Empty:
                     break
             try:
-                with self.app.app_context():
-                    self._write(batch)
+                ids = self._blocking(self._write, [p.row for p in batch])
             except Exception as error:
-                logger.exception("webhook writer failed on %s bodies", len(batch))
+                logger.exception("could not store %s webhook bodies", len(batch))
                 _fail(batch, error)
+                continue
+            for pending, event_id in zip(batch, ids, strict=True):
+                pending.event_id = event_id
+                pending.done.set()
 
-    def _write(self, batch: list[_Pending]) -> None:
+    def _blocking(self, fn, *args):
+        """Run `fn` where its blocking calls hold up no request of this worker."""
+        if not self.offload:
+            return fn(*args)
+        from gevent import get_hub
+
+        return get_hub().threadpool.apply(fn, args)
+
+    def _write(self, rows: list[dict]) -> list[int]:
+        """Insert the rows in one transaction, then queue their processing."""
         from wfb.extensions import db
         from wfb.webhooks.tasks import process_webhook_events
 
         now = utcnow()
-        rows = [{**p.row, "received_at": now, "attempts": 0} for p in batch]
-        try:
+        rows = [{**row, "received_at": now, "attempts": 0} for row in rows]
+        with self.app.app_context():
             with db.engine.begin() as connection:
                 statement = insert(WebhookEvent).returning(
                     WebhookEvent.id, sort_by_parameter_order=True
                 )
                 ids = connection.execute(statement, rows).scalars().all()
-        except Exception as error:
-            logger.exception("could not store %s webhook bodies", len(batch))
-            _fail(batch, error)
-            return
+            _enqueue(process_webhook_events, ids)
+        return ids
 
-        self._enqueue(process_webhook_events, ids)
-        for pending, event_id in zip(batch, ids, strict=True):
-            pending.event_id = event_id
-            pending.done.set()
 
-    @staticmethod
-    def _enqueue(task, ids: list[int]) -> None:
-        # The bodies are committed: if queueing fails, the sweep processes them.
-        try:
-            task(ids)
-        except Exception:
-            logger.exception("could not queue webhook events %s", ids)
+def _enqueue(task, ids: list[int]) -> None:
+    # The bodies are committed: if queueing fails, the sweep processes them.
+    try:
+        task(ids)
+    except Exception:
+        logger.exception("could not queue webhook events %s", ids)
 
 
 def _fail(batch: list[_Pending], error: Exception) -> None:
@@ -114,6 +129,14 @@ def _fail(batch: list[_Pending], error: Exception) -> None:
         if not pending.done.is_set():
             pending.error = error
             pending.done.set()
+
+
+def _gevent_active() -> bool:
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return monkey.is_module_patched("threading")
 
 
 def writer_for(app) -> EventWriter:
