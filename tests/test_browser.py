@@ -2,9 +2,11 @@
 (Debian's chromium driven by Playwright) shows the demo flow answering."""
 
 import os
+import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -30,6 +32,8 @@ pytestmark = [
 @pytest.fixture
 def make_run(tmp_path):
     """`make run` as a newcomer types it; yields the demo login it printed."""
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", 8000)) != 0, "port 8000 is taken"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TEST_", "WFB_", "HUEY_"))
            and k not in ("DATABASE_URL", "REDIS_URL")}  # fmt: skip
@@ -95,6 +99,9 @@ def test_make_run_serves_the_sandbox_with_the_demo_flow_answering(make_run, page
     page.fill("input[name=password]", make_run["password"])
     page.click("button:has-text('Log in')")
     page.wait_for_url(re.compile(r"/app/sandbox"))
+    # A customer of its own, so that an earlier run's chat cannot answer for this one.
+    page.fill("input[name=phone]", f"+9198{random.randrange(10**8):08d}")
+    page.click("button:has-text('Open this chat')")
 
     page.fill(".composer-input", "hi")
     page.click(".composer-send")
