@@ -260,3 +260,12 @@ def test_text_with_its_own_wamid_creates_a_second_message(client, org_a):
     post_webhook(client, text_message("two", "wamid.A2"), org_a.secret, org_a.path)
 
     assert count(Message) == 2
+
+
+def test_deeply_nested_json_answers_400_not_500(client, org_a):
+    body = b"[" * 100_000 + b"]" * 100_000
+
+    response = post_webhook(client, body, org_a.secret, org_a.path)
+
+    assert response.status_code == 400
+    assert count(WebhookEvent) == 0

@@ -2,7 +2,7 @@
 
 import re
 
-import phonenumbers
+from wfb.phones import e164
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
@@ -55,17 +55,7 @@ def validate_answer(data: dict, text: str, country: str):
     if rule == "email":
         return text.lower() if EMAIL.match(text) else None
     if rule == "phone":
-        return _phone(text, country)
+        return e164(text, country)
     if rule == "regex":
         return text if re.fullmatch(data.get("pattern", ""), text) else None
     return text
-
-
-def _phone(text: str, country: str) -> str | None:
-    try:
-        parsed = phonenumbers.parse(text, country)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -5,13 +5,13 @@ and what they send when they write or tap.
 import logging
 from dataclasses import dataclass
 
-import phonenumbers
 from sqlalchemy import select
 
 from wfb.contacts.models import Contact
 from wfb.conversations.models import Conversation, Message
 from wfb.extensions import db
 from wfb.phone_numbers.models import PhoneNumber
+from wfb.phones import e164
 from wfb.sandbox import webhooks
 from wfb.tenancy import scoped
 
@@ -39,21 +39,11 @@ def customer_from(values, region: str) -> Customer:
     """The customer named in a form or query, with the demo customer as default."""
     name = (values.get("name") or "").strip()[:200] or DEFAULT_CUSTOMER[0]
     raw = (values.get("phone") or "").strip() or DEFAULT_CUSTOMER[1]
-    phone = e164(raw, region)
+    phone = e164(raw, region, strict=False)
     if phone is None:
         message = f"“{raw}” is not a phone number; using {DEFAULT_CUSTOMER[1]}."
         return Customer(name, DEFAULT_CUSTOMER[1], message)
     return Customer(name, phone)
-
-
-def e164(raw: str, region: str) -> str | None:
-    try:
-        parsed = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def chat_messages(number: PhoneNumber, customer: Customer) -> list[Message]:
