@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from wfb.contacts.models import Contact
 from wfb.conversations.models import Conversation, Message
@@ -30,25 +29,34 @@ class Received:
     message: Message
 
 
+def well_formed(payload: dict) -> bool:
+    """Whether an inbound message has the sender and id it must be stored under."""
+    sender, wamid = payload.get("from"), payload.get("id")
+    return (
+        isinstance(sender, str)
+        and sender.isascii()
+        and sender.isdigit()
+        and 5 <= len(sender) <= 20
+        and isinstance(wamid, str)
+        and 0 < len(wamid) <= 200
+    )
+
+
 def receive_message(number, payload: dict, profile_name: str | None):
-    """Store an inbound message; None when it was stored before (a redelivery)."""
-    wa_id = payload.get("from")
-    wamid = payload.get("id")
-    if not wa_id or not wamid:
-        logger.warning("inbound message without sender or id skipped: %s", wamid)
-        return None
-    if _known(number.org_id, wamid):
+    """Add an inbound message to the session; None when it was stored before.
+
+    Nothing is committed here: the caller commits the message together with what
+    automation decides to answer, so a failure leaves no half-handled message.
+    A concurrent insert of the same row raises IntegrityError; the caller retries.
+    """
+    if _known(number.org_id, payload["id"]):
         return None
 
-    contact = _contact(number.org_id, wa_id, profile_name)
+    contact = _contact(number.org_id, payload["from"], profile_name)
     conversation = _conversation(number, contact)
     message = _message(number.org_id, conversation, payload)
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:
-        logger.info("message %s arrived twice; the copy is ignored", wamid)
-        return None
+    db.session.add(message)
+    db.session.flush()
 
     _touch(conversation, message)
     return Received(number, contact, conversation, message)
@@ -60,21 +68,16 @@ def _known(org_id: int, wamid: str) -> bool:
 
 
 def _get_or_create(model, lookup: dict, defaults: dict):
-    """Fetch a row by its unique key, or insert it, surviving a concurrent insert."""
-    query = select(model).filter_by(**lookup)
-    row = db.session.scalar(query)
-    if row is not None:
-        return row
-    try:
-        with db.session.begin_nested():
-            row = model(**lookup, **defaults)
-            db.session.add(row)
-        return row
-    except IntegrityError:
-        return db.session.scalar(query)
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is None:
+        row = model(**lookup, **defaults)
+        db.session.add(row)
+        db.session.flush()
+    return row
 
 
-def _contact(org_id: int, wa_id: str, profile_name: str | None) -> Contact:
+def _contact(org_id: int, wa_id: str, profile_name) -> Contact:
+    profile_name = profile_name if isinstance(profile_name, str) else None
     contact = _get_or_create(
         Contact,
         {"org_id": org_id, "phone": "+" + wa_id},
@@ -94,8 +97,9 @@ def _conversation(number: PhoneNumber, contact: Contact) -> Conversation:
 
 
 def _message(org_id: int, conversation: Conversation, payload: dict) -> Message:
-    kind = payload.get("type") or "unsupported"
-    if kind not in KNOWN_TYPES:
+    kind = payload.get("type")
+    known = isinstance(kind, str) and kind in KNOWN_TYPES
+    if not known or not isinstance(payload.get(kind), dict | list):
         kind = "unsupported"
     return Message(
         org_id=org_id,
@@ -129,44 +133,62 @@ def meta_time(value) -> datetime:
         return datetime.now(UTC)
 
 
+# Where each message type keeps a line worth showing, in order of preference.
+SUMMARY_FIELDS = {
+    "text": ("body",),
+    "interactive": ("title",),
+    "button": ("text",),
+    "image": ("caption",),
+    "video": ("caption",),
+    "document": ("caption", "filename"),
+    "location": ("name", "address"),
+    "reaction": ("emoji",),
+    "system": ("body",),
+}
+
+
 def summary(payload: dict) -> str:
-    """A readable line for an inbound message of any type."""
-    kind = payload.get("type")
-    body = payload.get(kind) if isinstance(payload.get(kind), dict) else {}
-    if kind == "text":
-        return body.get("body", "")
+    """A readable line for an inbound message of any type, however malformed."""
+    kind = payload.get("type") if isinstance(payload.get("type"), str) else None
+    body = payload.get(kind) if kind else None
+    body = body if isinstance(body, dict) else {}
     if kind == "interactive":
-        reply = body.get(body.get("type")) or {}
-        return reply.get("title", "")
-    if kind == "button":
-        return body.get("text", "")
-    if kind in ("image", "video", "document", "audio", "sticker"):
-        return body.get("caption") or body.get("filename") or f"[{kind}]"
-    if kind == "location":
-        return (
-            body.get("name")
-            or f"[location {body.get('latitude')}, {body.get('longitude')}]"
+        reply = (
+            body.get(body.get("type")) if isinstance(body.get("type"), str) else None
         )
+        body = reply if isinstance(reply, dict) else {}
+    for name in SUMMARY_FIELDS.get(kind, ()):
+        if isinstance(body.get(name), str) and body[name]:
+            return body[name]
+    if kind == "text":
+        return ""
     if kind == "reaction":
-        return body.get("emoji") or "[reaction removed]"
-    if kind == "system":
-        return body.get("body", "")
-    return f"[{kind or 'unsupported'}]"
+        return "[reaction removed]"
+    return f"[{kind if kind in KNOWN_TYPES else 'unsupported'}]"
 
 
 def apply_status(number: PhoneNumber, status: dict) -> None:
     """Move an outbound message's status forward; older news changes nothing."""
-    wamid = status.get("id")
+    wamid, value = status.get("id"), status.get("status")
+    if not isinstance(wamid, str) or not isinstance(value, str):
+        logger.warning("status without a readable id or value skipped")
+        return
     message = db.session.scalar(
-        select(Message).where(Message.org_id == number.org_id, Message.wamid == wamid)
+        select(Message).where(
+            Message.org_id == number.org_id,
+            Message.wamid == wamid,
+            Message.direction == "out",
+        )
     )
     if message is None:
-        logger.info("status %s for unknown message %s", status.get("status"), wamid)
+        logger.info("status %s for unknown message %s", value, wamid)
         return
-    moved = message.advance(
-        status.get("status", ""), meta_time(status.get("timestamp"))
-    )
+    moved = message.advance(value, meta_time(status.get("timestamp")))
     if moved and message.status == "failed":
-        error = (status.get("errors") or [{}])[0]
-        message.error_code = error.get("code")
-        message.error_title = error.get("title") or error.get("message")
+        errors = status.get("errors")
+        error = errors[0] if isinstance(errors, list) and errors else {}
+        error = error if isinstance(error, dict) else {}
+        code = error.get("code")
+        message.error_code = code if isinstance(code, int) else None
+        title = error.get("title") or error.get("message")
+        message.error_title = str(title)[:300] if title else None

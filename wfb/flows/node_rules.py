@@ -8,6 +8,8 @@ and footer 60, ten list rows in all.
 import re
 from urllib.parse import urlsplit
 
+from wfb.flows import patterns
+
 NODE_TYPES = (
     "start",
     "message",
@@ -38,15 +40,6 @@ VARIABLE = re.compile(
     r"|contact\.attributes\.[A-Za-z0-9_-]+"
 )
 FALLBACK = "fallback"
-
-
-def compiles(pattern) -> bool:
-    """Whether `pattern` is a regular expression Python accepts."""
-    try:
-        re.compile(pattern, re.IGNORECASE)
-    except (re.error, TypeError, OverflowError, RecursionError):
-        return False
-    return True
 
 
 class _Data:
@@ -97,7 +90,9 @@ class _Data:
             self.fail("identifier", message)
 
     def pattern(self, key):
-        if self.text(key, TEXT_LIMIT) is not None and not compiles(self.data[key]):
+        if self.text(key, TEXT_LIMIT) is not None and not patterns.compiles(
+            self.data[key]
+        ):
             self.fail("regex", f"{self.label(key)} is not a valid regex.")
 
     def integer(self, key, low, high):
@@ -252,7 +247,7 @@ def _condition(d: _Data) -> None:
         d.fail("required", f"The {d.node} needs a 'value' to compare with.")
     elif operator in ("gt", "lt") and not _is_number(value):
         d.fail("type", f"The value of {d.node} must be a number for '{operator}'.")
-    elif operator == "matches" and not compiles(value):
+    elif operator == "matches" and not patterns.compiles(value):
         d.fail("regex", f"The value of {d.node} is not a valid regex.")
 
 

@@ -1,6 +1,9 @@
 """Placeholders in flow texts and the values that conditions compare."""
 
+import json
 import re
+
+from wfb.flows import patterns
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_][\w.]*)\s*\}\}")
 
@@ -30,6 +33,8 @@ def render(text: str, contact, variables: dict) -> str:
         found = lookup(match.group(1), contact, variables)
         if found is None:
             return ""
+        if isinstance(found, dict):
+            return json.dumps(found, ensure_ascii=False)
         return ", ".join(map(str, found)) if isinstance(found, list) else str(found)
 
     return PLACEHOLDER.sub(value, text or "")
@@ -67,5 +72,5 @@ def compare(actual, operator: str, expected) -> bool:
     if operator == "contains":
         return right in left
     if operator == "matches":
-        return re.search(str(expected), str(actual or ""), re.IGNORECASE) is not None
+        return patterns.search(str(expected), str(actual or ""))
     return False

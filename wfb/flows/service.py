@@ -2,12 +2,12 @@
 
 import copy
 import logging
-import re
 from collections import defaultdict
 
 from sqlalchemy import delete, func, select, update
 
 from wfb.extensions import db
+from wfb.flows import patterns
 from wfb.flows.models import Flow, FlowSession, FlowVersion
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.tenancy import scoped
@@ -168,9 +168,7 @@ def trigger_matches(trigger: dict, text: str) -> bool:
     match = trigger.get("match", "exact")
     for keyword in trigger.get("keywords", []):
         if match == "regex":
-            # Limitation: Python's re has no time limit, so a keyword regex with
-            # catastrophic backtracking can stall the worker on a crafted message.
-            found = re.search(keyword, said, re.IGNORECASE) is not None
+            found = patterns.search(keyword, said)
         elif match == "contains":
             found = keyword.strip().casefold() in said.casefold()
         else:

@@ -6,14 +6,11 @@ or `STOP` when the session now waits (for a reply or a delay) or has ended.
 
 import logging
 
-import requests
-
 from wfb.flows.render import compare, lookup
 from wfb.whatsapp import messages
 
 logger = logging.getLogger(__name__)
 STOP = object()
-WEBHOOK_TIMEOUT = 10
 
 
 def step_start(run, node):
@@ -69,7 +66,8 @@ def step_condition(run, node):
     data = node.get("data") or {}
     actual = lookup(data.get("variable", ""), run.contact, run.variables)
     expected = data.get("value")
-    if isinstance(expected, str):
+    # A pattern is the business's own: placeholders would let a customer write it.
+    if isinstance(expected, str) and data.get("operator") != "matches":
         expected = run.render(expected)
     outcome = compare(actual, data.get("operator", "eq"), expected)
     return run.next(node, "true" if outcome else "false")
@@ -101,33 +99,8 @@ def step_delay(run, node):
 
 
 def step_webhook(run, node):
-    data = node.get("data") or {}
-    body = {
-        "session": {"id": run.session.id, "flow_id": run.session.flow_id,
-                    "node_id": node["id"], "variables": run.variables},
-        "contact": {"id": run.contact.id, "name": run.contact.name,
-                    "phone": run.contact.phone, "tags": run.contact.tags,
-                    "attributes": run.contact.attributes},
-    }  # fmt: skip
-    try:
-        response = requests.request(
-            data.get("method", "POST"), run.render(data["url"]), json=body,
-            headers=data.get("headers") or {}, timeout=WEBHOOK_TIMEOUT,
-        )  # fmt: skip
-        ok = response.ok
-    except requests.RequestException as error:
-        logger.warning("flow webhook of node %s failed: %s", node["id"], error)
-        return run.next(node, "error")
-    if ok and data.get("save_as"):
-        run.variables = {**run.variables, data["save_as"]: _json_or_text(response)}
-    return run.next(node, "success" if ok else "error")
-
-
-def _json_or_text(response):
-    try:
-        return response.json()
-    except ValueError:
-        return response.text[:4096]
+    run.call_webhook(node)
+    return STOP
 
 
 def step_template(run, node):

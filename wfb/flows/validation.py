@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass
 
 from flask_smorest import abort
 
+from wfb.flows import patterns
 from wfb.flows.node_rules import (
     FALLBACK,
     NODE_TYPES,
     WAITING_TYPES,
     check_node_data,
-    compiles,
 )
 
 TRIGGER_TYPES = ("keyword", "any", "manual")
@@ -83,7 +83,7 @@ def _check_trigger(trigger) -> list[Problem]:
         if not isinstance(keyword, str) or not keyword.strip():
             message = "Every keyword of the trigger must be non-empty text."
             problems.append(Problem(None, "trigger", message))
-        elif match == "regex" and not compiles(keyword):
+        elif match == "regex" and not patterns.compiles(keyword):
             message = f"The trigger's keyword '{keyword}' is not a valid regex."
             problems.append(Problem(None, "regex", message))
     return problems

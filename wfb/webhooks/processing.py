@@ -9,6 +9,7 @@ import json
 import logging
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from wfb.conversations import ingest, outbox
 from wfb.extensions import db
@@ -19,6 +20,7 @@ from wfb.webhooks.models import WebhookEvent
 from wfb.webhooks.tasks import MAX_ATTEMPTS
 
 logger = logging.getLogger(__name__)
+RACE_RETRIES = 3
 
 
 def process_event(event_id: int) -> None:
@@ -58,20 +60,17 @@ def _items(container, key: str) -> list:
 
 def _handle_change(event: WebhookEvent, change: dict) -> None:
     field = change.get("field")
-    value = change.get("value") or {}
-    if field != "messages":
+    value = change.get("value")
+    if field != "messages" or not isinstance(value, dict):
         logger.info("webhook event %s: change field %s not handled", event.id, field)
         return
     number = _number_for(event, value)
     if number is None:
         return
     bind_org(number.org_id)
-    names = {
-        c.get("wa_id"): (c.get("profile") or {}).get("name")
-        for c in _items(value, "contacts")
-    }
+    names = _profile_names(value)
     for message in _items(value, "messages"):
-        _receive(number, message, names.get(message.get("from")))
+        _receive(number, message, names)
     for status in _items(value, "statuses"):
         ingest.apply_status(number, status)
         db.session.commit()
@@ -84,9 +83,21 @@ def _handle_change(event: WebhookEvent, change: dict) -> None:
         )
 
 
+def _profile_names(value: dict) -> dict[str, str]:
+    names = {}
+    for contact in _items(value, "contacts"):
+        profile = contact.get("profile")
+        name = profile.get("name") if isinstance(profile, dict) else None
+        if isinstance(contact.get("wa_id"), str) and isinstance(name, str):
+            names[contact["wa_id"]] = name
+    return names
+
+
 def _number_for(event: WebhookEvent, value: dict) -> PhoneNumber | None:
     """The number a change is for, refusing numbers outside the event's org."""
-    phone_id = str((value.get("metadata") or {}).get("phone_number_id") or "")
+    metadata = value.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    phone_id = str(metadata.get("phone_number_id") or "")
     query = select(PhoneNumber).where(PhoneNumber.phone_number_id == phone_id)
     if event.org_id is not None:
         query = query.where(PhoneNumber.org_id == event.org_id)
@@ -108,13 +119,50 @@ def number_org_active(number: PhoneNumber) -> bool:
     return org is not None and org.active
 
 
-def _receive(number: PhoneNumber, payload: dict, profile_name: str | None) -> None:
+def _receive(number: PhoneNumber, payload: dict, names: dict) -> None:
+    """Store one message and let automation answer it, in one transaction."""
+    if not ingest.well_formed(payload):
+        logger.warning("malformed inbound message skipped: %.80r", payload.get("id"))
+        return
+    profile_name = names.get(payload["from"])
+    try:
+        received, follow_ups = _store_and_answer(number, payload, profile_name)
+    except Exception:
+        db.session.rollback()
+        logger.exception(
+            "automation failed on message %s; stored unanswered", payload["id"]
+        )
+        received, follow_ups = _store_only(number, payload, profile_name), []
+    if received is None:
+        return
+    outbox.deliver(received.conversation.id)
+    for follow_up in follow_ups:
+        follow_up()
+
+
+def _store_and_answer(number, payload, profile_name):
     from wfb.flows import engine
 
-    received = ingest.receive_message(number, payload, profile_name)
-    if received is None:
+    for _ in range(RACE_RETRIES):
+        try:
+            received = ingest.receive_message(number, payload, profile_name)
+            if received is None:
+                db.session.rollback()
+                return None, []
+            follow_ups = engine.handle_inbound(received)
+            db.session.commit()
+            return received, follow_ups
+        except IntegrityError:
+            # Another worker stored the same contact or message first: look again.
+            db.session.rollback()
+    raise RuntimeError(f"message {payload['id']} kept colliding with other writers")
+
+
+def _store_only(number, payload, profile_name):
+    try:
+        received = ingest.receive_message(number, payload, profile_name)
+        db.session.commit()
+        return received
+    except IntegrityError:
         db.session.rollback()
-        return
-    engine.handle_inbound(received)
-    db.session.commit()
-    outbox.deliver(received.conversation.id)
+        return None
