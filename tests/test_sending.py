@@ -161,3 +161,16 @@ def test_redelivered_status_changes_nothing(client, org):
 
     assert reply().status == "delivered"
     assert reply().status_at == first
+
+
+def test_send_that_keeps_being_throttled_fails_after_its_last_try(client, org, graph):
+    graph.fail_next(code=130429, times=100)
+
+    say(client, org)
+    while run_scheduled():
+        pass
+
+    message = reply()
+    assert (message.status, message.error_code) == ("failed", 130429)
+    assert message.error_title.startswith("Gave up after 9 tries")
+    assert len(graph.messages()) == 9

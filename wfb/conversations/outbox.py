@@ -9,7 +9,7 @@ answer came back: such a message is never sent again, because Meta may have it.
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from wfb.conversations.models import Conversation, Message
 from wfb.extensions import db
@@ -22,7 +22,9 @@ from wfb.whatsapp.errors import GraphError, GraphTimeout
 from wfb.whatsapp.messages import preview
 
 logger = logging.getLogger(__name__)
-RETRY_DELAYS = (1, 2, 4, 8, 16, 32, 60)
+# Seconds between tries of a throttled or unreachable send; then it fails. The
+# longest wait stays under the sweep's cutoff, so the sweep never doubles a retry.
+RETRY_DELAYS = (1, 2, 4, 8, 15, 30, 30, 30)
 WINDOW_CLOSED = "The 24-hour window is closed: send a template instead."
 
 
@@ -49,9 +51,10 @@ def deliver(conversation_id: int, attempt: int = 0) -> None:
         .where(Message.conversation_id == conversation_id, Message.status == "pending")
         .order_by(Message.id)
     ).all()
+    give_up = attempt >= len(RETRY_DELAYS)
     for message_id in pending:
-        if not _send_one(message_id):
-            delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+        if not _send_one(message_id, give_up):
+            delay = RETRY_DELAYS[attempt]
             deliver_later.schedule((conversation_id, attempt + 1), delay=delay)
             return
 
@@ -71,7 +74,7 @@ def _claim(message_id: int) -> bool:
     return claimed == 1
 
 
-def _send_one(message_id: int) -> bool:
+def _send_one(message_id: int, give_up: bool = False) -> bool:
     """Send one claimed message; False when it should be tried again later."""
     if not _claim(message_id):
         return True
@@ -88,14 +91,14 @@ def _send_one(message_id: int) -> bool:
         _finish(message, "unknown")
         return True
     except GraphError as error:
-        return _failed(message, number, error)
+        return _failed(message, number, error, give_up)
 
     message.wamid = wamid
     _finish(message, "sent")
     return True
 
 
-def _failed(message: Message, number: PhoneNumber, error: GraphError) -> bool:
+def _failed(message, number: PhoneNumber, error: GraphError, give_up: bool) -> bool:
     logger.warning(
         "message %s to conversation %s refused by Meta: %s %s (%s)",
         message.id,
@@ -104,14 +107,17 @@ def _failed(message: Message, number: PhoneNumber, error: GraphError) -> bool:
         error.title,
         error.kind,
     )
-    if error.kind == "retry":
+    if error.kind == "retry" and not give_up:
         if error.code == 130429:
             ratelimit.penalize(number.phone_number_id, 1.0)
-        message.status = "pending"
-        db.session.commit()
+        _finish(message, "pending")
         return False
     message.error_code = error.code
     message.error_title = WINDOW_CLOSED if error.kind == "window" else error.title
+    if error.kind == "retry":
+        message.error_title = (
+            f"Gave up after {len(RETRY_DELAYS) + 1} tries: {error.title}"
+        )
     if error.kind == "auth":
         logger.error(
             "org %s: Meta refused the access token; the admin must renew it",
@@ -131,7 +137,10 @@ def sweep_outbox(cutoff: datetime) -> None:
     """Deliver the pending messages that a dead worker left behind."""
     conversation_ids = db.session.scalars(
         select(Message.conversation_id)
-        .where(Message.status == "pending", Message.created_at < cutoff)
+        .where(
+            Message.status == "pending",
+            func.coalesce(Message.status_at, Message.created_at) < cutoff,
+        )
         .distinct()
         .limit(500)
     ).all()
