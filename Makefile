@@ -19,7 +19,7 @@ run: install
 	mkdir -p instance
 	$(BIN)/flask --app wsgi.py db upgrade --directory migrations
 	$(BIN)/flask --app wsgi.py wfb seed-demo
-	WFB_EMBEDDED_WORKER=true WEB_CONCURRENCY=1 WFB_BIND=127.0.0.1:8000 \
+	WFB_EMBEDDED_WORKER=true WEB_CONCURRENCY=1 WFB_BIND=127.0.0.1:$${PORT:-8000} \
 		$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 lint: install
