@@ -13,7 +13,7 @@ from wfb.extensions import db
 from wfb.jobs import huey
 from wfb.settings import Settings, sqlalchemy_url
 
-pytest_plugins = ["tests.standins.graph"]
+pytest_plugins = ["tests.standins.graph", "tests.roles", "tests.smtp"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -72,6 +72,9 @@ def app(tmp_path, migrated_url, settings_overrides):
             _flush_redis(settings.REDIS_URL)
         yield app
         db.session.remove()
+        # Every test's app has its own pool: closed here, or the suite outgrows
+        # PostgreSQL's connection limit before it ends.
+        db.engine.dispose()
 
 
 def _empty_tables():

@@ -85,16 +85,30 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from wfb.accounts.routes import blp as auth
+    from wfb.accounts.team_routes import blp as team
+    from wfb.audit.routes import blp as audit
     from wfb.credentials.routes import blp as credentials
-    from wfb.dashboard.views import bp as dashboard
+    from wfb.dashboard import register_pages
     from wfb.flows.routes import blp as flows
     from wfb.phone_numbers.routes import blp as phone_numbers
+    from wfb.sales_team.routes import blp as sales_team
     from wfb.sandbox.routes import bp as sandbox
+    from wfb.super_admin.routes import blp as super_admin
     from wfb.webhooks.routes import blp as webhooks
 
-    for blueprint in (auth, credentials, phone_numbers, flows, webhooks):
+    for blueprint in (
+        auth,
+        super_admin,
+        team,
+        audit,
+        credentials,
+        phone_numbers,
+        sales_team,
+        flows,
+        webhooks,
+    ):
         api.register_blueprint(blueprint)
-    app.register_blueprint(dashboard)
+    register_pages(app)
     if app.config["SETTINGS"].WFB_SANDBOX:
         app.register_blueprint(sandbox)
 

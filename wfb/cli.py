@@ -18,3 +18,21 @@ def seed_demo(email):
         "Log in at /app (http://127.0.0.1:8000/app under `make run`) and write to "
         "the sandbox phone."
     )
+
+
+@cli.command("create-super-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option(help="Asked for (twice) when not given.")
+def create_super_admin(email, name, password):
+    """Create a super admin, who runs the platform and belongs to no org."""
+    from wfb.errors import DomainError
+    from wfb.super_admin.service import create_super_admin as create
+
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="password")
+    try:
+        user = create(email, name, password)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Super admin {user.email} created; log in at /super-admin/login.")

@@ -1,9 +1,23 @@
 """One error shape for the whole API: smorest's, also for JWT and body-size errors."""
 
+from http import HTTPStatus
+
 from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from wfb.extensions import jwt
+
+
+class DomainError(Exception):
+    """A refusal by a service: `message`, answered with the HTTP `status`."""
+
+    status = 400
+
+    def __init__(self, message: str, status: int | None = None, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status or self.status
+        self.errors = errors
 
 
 def error_body(code: int, message: str, status: str, **extra) -> dict:
@@ -20,6 +34,13 @@ def register_error_handlers(app) -> None:
     def too_many(error: HTTPException):
         message = f"Too many requests: {error.description}"
         return jsonify(error_body(429, message, "Too Many Requests")), 429
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        extra = {"errors": error.errors} if error.errors else {}
+        phrase = HTTPStatus(error.status).phrase
+        body = error_body(error.status, error.message, phrase, **extra)
+        return jsonify(body), error.status
 
 
 def _unauthorized(message: str):

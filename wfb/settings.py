@@ -37,6 +37,7 @@ class Settings:
     RAZORPAY_WEBHOOK_SECRET: str = ""
     RAZORPAY_BASE_URL: str = ""
     SMTP_URL: str = ""
+    PUBLIC_URL: str = ""
     WFB_SANDBOX: bool = True
     WFB_EMBEDDED_WORKER: bool = False
     HUEY_IMMEDIATE: bool = False
@@ -92,6 +93,9 @@ class Settings:
             raise SettingsError("WFB_ENCRYPTION_KEY must be set in production")
         if self.WFB_SANDBOX:
             raise SettingsError("WFB_SANDBOX must be off in production")
+        if self.SMTP_URL and not self.PUBLIC_URL:
+            # Links in mail would otherwise point at whatever Host a client sent.
+            raise SettingsError("PUBLIC_URL must be set in production to send mail")
 
 
 def _convert(kind, raw: str):

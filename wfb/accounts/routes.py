@@ -1,60 +1,57 @@
 from flask.views import MethodView
 from flask_jwt_extended import create_access_token, get_jwt, verify_jwt_in_request
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
-from wfb.accounts import service
+from wfb.accounts import limits, passwords, service
 from wfb.accounts.schemas import (
     AccessTokenSchema,
+    ForgotPasswordSchema,
     LoginSchema,
+    MessageSchema,
+    ResetPasswordSchema,
     SignupSchema,
     TokensSchema,
     UserSchema,
 )
-from wfb.extensions import db, limiter
 from wfb.tenancy import current_user, load_user, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and tokens")
+BEARER = [{"bearerAuth": []}]
+RESET_REQUESTED = (
+    "If an account uses this email, a link to reset its password is on its way."
+)
 
 
 @blp.route("/signup")
 class Signup(MethodView):
-    decorators = [limiter.limit("10 per minute")]
+    decorators = limits.SIGNUP
 
     @blp.arguments(SignupSchema)
     @blp.response(201, TokensSchema)
     def post(self, data):
-        """Register a new organization and its first admin."""
-        if service.find_user(data["email"]):
-            abort(409, message="An account with this email already exists.")
-        user = service.create_org_with_admin(
+        """Sign up: join the org that invited the email, or create a new org."""
+        user = service.signup(
             data["organization_name"], data["name"], data["email"], data["password"]
         )
-        db.session.commit()
         return service.issue_tokens(user)
 
 
 @blp.route("/login")
 class Login(MethodView):
-    decorators = [limiter.limit("10 per minute")]
+    decorators = limits.LOGIN
 
     @blp.arguments(LoginSchema)
     @blp.response(200, TokensSchema)
     def post(self, data):
         """Log in with email and password to get access and refresh tokens."""
-        user = service.find_user(data["email"])
-        if user is None or not user.check_password(data["password"]):
-            abort(401, message="Wrong email or password.")
-        if user.role == "super_admin":
-            abort(401, message="Super admins log in at /super-admin/login.")
-        if not user.org.active:
-            abort(403, message="This organization is not active.")
+        user = service.authenticate(data["email"], data["password"])
         return service.issue_tokens(user)
 
 
 @blp.route("/refresh")
 class Refresh(MethodView):
     @blp.response(200, AccessTokenSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
+    @blp.doc(security=BEARER)
     def post(self):
         """Get a new access token with a refresh token as Bearer."""
         verify_jwt_in_request(refresh=True)
@@ -62,12 +59,47 @@ class Refresh(MethodView):
         return {"access_token": create_access_token(identity=user)}
 
 
+@blp.route("/logout")
+class Logout(MethodView):
+    decorators = [login_required()]
+
+    @blp.response(204)
+    @blp.doc(security=BEARER)
+    def post(self):
+        """Log out everywhere: every access and refresh token issued so far ends."""
+        service.logout(current_user())
+
+
+@blp.route("/forgot-password")
+class ForgotPassword(MethodView):
+    decorators = limits.FORGOT_PASSWORD
+
+    @blp.arguments(ForgotPasswordSchema)
+    @blp.response(202, MessageSchema)
+    def post(self, data):
+        """Mail a password reset link; the answer is the same for any email."""
+        passwords.request_reset(data["email"], passwords.reset_url())
+        return {"message": RESET_REQUESTED}
+
+
+@blp.route("/reset-password")
+class ResetPassword(MethodView):
+    decorators = limits.RESET_PASSWORD
+
+    @blp.arguments(ResetPasswordSchema)
+    @blp.response(200, MessageSchema)
+    def post(self, data):
+        """Choose a new password with a reset token; earlier tokens stop working."""
+        passwords.reset_password(data["token"], data["password"])
+        return {"message": "Your password is changed; log in with the new one."}
+
+
 @blp.route("/me")
 class Me(MethodView):
     decorators = [login_required()]
 
     @blp.response(200, UserSchema)
-    @blp.doc(security=[{"bearerAuth": []}])
+    @blp.doc(security=BEARER)
     def get(self):
         """The logged-in user's profile."""
         return current_user()

@@ -40,3 +40,23 @@ class WhatsAppAccount(TenantMixin, db.Model):
         self.access_token_enc = crypto.encrypt(access_token)
         self.app_secret_enc = crypto.encrypt(app_secret)
         self.verify_token_enc = crypto.encrypt(verify_token)
+
+
+class OpenAIKey(TenantMixin, db.Model):
+    """An org's own OpenAI API key, stored encrypted; with it the org pays OpenAI."""
+
+    __tablename__ = "openai_keys"
+    __table_args__ = (db.UniqueConstraint("org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_enc: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+    @property
+    def key(self) -> str | None:
+        return crypto.decrypt(self.key_enc)
+
+    def set_key(self, key: str) -> None:
+        self.key_enc = crypto.encrypt(key)

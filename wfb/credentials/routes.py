@@ -3,9 +3,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from wfb import crypto
+from wfb.audit import record
 from wfb.credentials.models import WhatsAppAccount
+from wfb.credentials.openai import (
+    delete_openai_key,
+    openai_status,
+    save_openai_key,
+)
 from wfb.extensions import db
-from wfb.tenancy import current_org_id, login_required, scoped
+from wfb.tenancy import current_org_id, current_user, login_required, scoped
 
 blp = Blueprint("settings", __name__, url_prefix="/settings", description="Credentials")
 
@@ -24,6 +30,12 @@ class WhatsAppSettingsSchema(Schema):
 class SecretStatusSchema(Schema):
     set = fields.Boolean()
     last4 = fields.String(allow_none=True)
+
+
+class OpenAISettingsSchema(Schema):
+    api_key = fields.String(
+        required=True, load_only=True, validate=validate.Length(8, 500)
+    )
 
 
 class WhatsAppStatusSchema(Schema):
@@ -74,6 +86,14 @@ class WhatsAppSettings(MethodView):
             data["access_token"], data["app_secret"], data["verify_token"]
         )
         db.session.add(account)
+        record(
+            "credentials.whatsapp_saved",
+            org_id,
+            current_user(),
+            "whatsapp",
+            waba_id=data["waba_id"],
+            app_id=data["app_id"],
+        )
         db.session.commit()
         return whatsapp_status(account, org_id)
 
@@ -83,4 +103,31 @@ class WhatsAppSettings(MethodView):
         account = whatsapp_account()
         if account is not None:
             db.session.delete(account)
+            record(
+                "credentials.whatsapp_deleted",
+                account.org_id,
+                current_user(),
+                "whatsapp",
+            )
             db.session.commit()
+
+
+@blp.route("/openai")
+class OpenAISettings(MethodView):
+    decorators = [login_required("admin")]
+
+    @blp.response(200, SecretStatusSchema)
+    def get(self):
+        """Whether the org has its own OpenAI key, with its last four characters."""
+        return openai_status(current_org_id())
+
+    @blp.arguments(OpenAISettingsSchema)
+    @blp.response(200, SecretStatusSchema)
+    def post(self, data):
+        """Save the org's own OpenAI key, encrypted at rest; its bots then use it."""
+        return save_openai_key(current_org_id(), data["api_key"], current_user())
+
+    @blp.response(204)
+    def delete(self):
+        """Remove the org's OpenAI key; its bots go back to the platform's credits."""
+        delete_openai_key(current_org_id(), current_user())
