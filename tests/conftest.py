@@ -8,17 +8,23 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from tests.standins.graph import GraphStandIn, graph  # noqa: F401  (fixture)
 from wfb import create_app
 from wfb.extensions import db
 from wfb.jobs import huey
 from wfb.settings import Settings, sqlalchemy_url
 
-pytest_plugins = ["tests.standins.graph", "tests.roles", "tests.smtp"]
+pytest_plugins = ["tests.roles", "tests.smtp"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 APP_SECRET = "test_app_secret_0001"
 PASSWORD = "correct-horse-battery"
+
+
+# Meta for tests that do not watch what reaches it: it confirms every number.
+# Tests that do watch use the `graph` fixture, a stand-in of their own.
+META = GraphStandIn()
 
 
 def make_settings(tmp_path, **overrides) -> Settings:
@@ -30,7 +36,7 @@ def make_settings(tmp_path, **overrides) -> Settings:
         or f"sqlite:///{tmp_path / 'wfb.db'}",
         "REDIS_URL": TEST_REDIS_URL,
         "HUEY_IMMEDIATE": True,
-        "META_GRAPH_URL": "http://127.0.0.1:9",
+        "META_GRAPH_URL": META.url,
         "META_APP_SECRET": APP_SECRET,
         "WFB_VERIFY_TOKEN": "global-verify-token",
         "META_TIMEOUT": 2.0,

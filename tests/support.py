@@ -48,6 +48,20 @@ def text_message(
     return data
 
 
+def give_credentials(api, waba_id="100000000000001", app_secret="test_app_secret_0001"):
+    """Save WhatsApp credentials for the org, so that Meta confirms its numbers."""
+    credentials = {
+        "waba_id": waba_id,
+        "app_id": "300000000000001",
+        "access_token": f"EAAG-access-token-{waba_id}",
+        "app_secret": app_secret,
+        "verify_token": f"verify-{waba_id}",
+    }
+    response = api.post("/settings/whatsapp", json=credentials)
+    assert response.status_code == 200, response.json
+    return credentials
+
+
 def setup_whatsapp(
     api,
     waba_id="100000000000001",
@@ -57,14 +71,7 @@ def setup_whatsapp(
 ):
     """Give an org its WhatsApp credentials and one number."""
     me = api.get("/auth/me").json
-    credentials = {
-        "waba_id": waba_id,
-        "app_id": "300000000000001",
-        "access_token": f"EAAG-access-token-{waba_id}",
-        "app_secret": app_secret,
-        "verify_token": f"verify-{waba_id}",
-    }
-    assert api.post("/settings/whatsapp", json=credentials).status_code == 200
+    credentials = give_credentials(api, waba_id, app_secret)
     number = api.post(
         "/phone-numbers",
         json={"phone_number_id": phone_number_id, "display_phone_number": display},

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Api
+from tests.support import give_credentials
 from tests.test_flow_validation import welcome_flow
 from wfb.accounts.models import User
 from wfb.accounts.service import issue_tokens
@@ -324,6 +325,7 @@ def test_partial_put_is_checked_with_the_stored_rest(admin):
 
 
 def test_delete_removes_the_flow_and_frees_its_phone_numbers(admin):
+    give_credentials(admin)
     flow = create(admin)
     number = admin.post(
         "/phone-numbers",

@@ -58,6 +58,7 @@ def test_whatsapp_settings_with_a_missing_field_point_at_it(admin):
 
 
 def test_phone_number_lifecycle(admin):
+    admin.post("/settings/whatsapp", json=CREDENTIALS)
     created = admin.post("/phone-numbers", json={**NUMBER, "label": "Main"})
     number_id = created.json["id"]
 
@@ -88,6 +89,8 @@ def test_rate_above_metas_maximum_is_refused(admin):
 
 
 def test_a_number_registered_twice_answers_409(admin, other_admin):
+    for api in (admin, other_admin):
+        api.post("/settings/whatsapp", json=CREDENTIALS)
     admin.post("/phone-numbers", json=NUMBER)
 
     response = other_admin.post("/phone-numbers", json=NUMBER)
@@ -96,6 +99,7 @@ def test_a_number_registered_twice_answers_409(admin, other_admin):
 
 
 def test_another_orgs_number_answers_404(admin, other_admin):
+    admin.post("/settings/whatsapp", json=CREDENTIALS)
     number_id = admin.post("/phone-numbers", json=NUMBER).json["id"]
 
     assert other_admin.get(f"/phone-numbers/{number_id}").status_code == 404
@@ -108,6 +112,7 @@ def test_another_orgs_number_answers_404(admin, other_admin):
 
 
 def test_assigning_another_orgs_flow_answers_404(admin, other_admin):
+    admin.post("/settings/whatsapp", json=CREDENTIALS)
     flow = {
         "name": "F",
         "trigger": {"type": "any"},
@@ -126,3 +131,63 @@ def test_requests_without_a_token_answer_401(client):
         response = client.get(path)
         assert response.status_code == 401, path
         assert response.json["code"] == 401
+
+
+def test_ids_too_large_for_the_database_answer_404(admin):
+    assert admin.get("/phone-numbers/99999999999999999999").status_code == 404
+    assert admin.get("/flows/99999999999999999999").status_code == 404
+
+
+def test_json_nested_too_deeply_answers_400(admin):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = admin.post(
+        "/flows", data=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.json["message"] == "The request body is nested too deeply."
+
+
+def test_token_whose_subject_is_not_an_id_answers_401(app, client):
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    claims = {"sub": "abc", "type": "access", "jti": "j", "fresh": False, "tv": 0,
+              "iat": now, "nbf": now, "exp": now + 60}  # fmt: skip
+    token = jwt.encode(claims, app.config["JWT_SECRET_KEY"], algorithm="HS256")
+
+    response = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 401
+
+
+def test_access_token_with_a_line_break_is_refused(admin):
+    response = admin.post(
+        "/settings/whatsapp", json={**CREDENTIALS, "access_token": "EAAG\r\nX-Evil: 1"}
+    )
+
+    assert response.status_code == 422
+    assert "access_token" in response.json["errors"]["json"]
+
+
+def test_number_needs_credentials_that_meta_confirms(admin, graph, app):
+    app.config["SETTINGS"].META_GRAPH_URL = graph.url
+
+    without = admin.post("/phone-numbers", json=NUMBER)
+    admin.post("/settings/whatsapp", json=CREDENTIALS)
+    graph.fail_next(code=100, status=400, endpoint="phone")
+    refused = admin.post("/phone-numbers", json=NUMBER)
+    confirmed = admin.post("/phone-numbers", json=NUMBER)
+
+    assert without.status_code == 422
+    assert "no WhatsApp credentials" in without.json["message"]
+    assert refused.status_code == 422
+    assert refused.json["message"].startswith("Meta did not confirm number")
+    assert "phone_number_id" in refused.json["errors"]["json"]
+    assert confirmed.status_code == 201
+    lookups = [r for r in graph.requests if r.method == "GET"]
+    assert lookups[-1].path == "/v25.0/200000000000001"
+    assert lookups[-1].headers["Authorization"] == "Bearer EAAG-secret-token-9876"

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.pages import HTMX, field_error, html, page_client, post
+from tests.support import give_credentials
 from tests.test_flow_validation import welcome_flow
 from wfb.audit.models import AuditEvent
 from wfb.credentials.models import OpenAIKey, WhatsAppAccount
@@ -37,6 +38,13 @@ NUMBER = {
 @pytest.fixture
 def admin_page(app, admin):
     return page_client(app, "admin@acme.test")
+
+
+@pytest.fixture
+def numbers_page(admin, admin_page):
+    """The admin's pages, in an org whose credentials let Meta confirm numbers."""
+    give_credentials(admin)
+    return admin_page
 
 
 @pytest.fixture
@@ -78,8 +86,10 @@ def test_a_refused_form_never_echoes_a_secret(admin_page):
     response = post(admin_page, "/app/settings/whatsapp", **form)
 
     assert response.status_code == 422
-    assert field_error(response, "waba-id") == "Length must be between 1 and 64."
-    assert field_error(response, "access-token") == "Length must be between 4 and 1000."
+    assert field_error(response, "waba-id") == "Digits only, as Meta shows it."
+    assert field_error(response, "access-token") == (
+        "4 to 1000 printable characters, without spaces."
+    )
     for secret in SECRETS:
         assert secret not in html(response)
     assert db.session.scalar(select(func.count(WhatsAppAccount.id))) == 0
@@ -106,7 +116,8 @@ def test_deleting_the_credentials_leaves_none(admin_page):
     assert html(admin_page.get("/app/settings")).count("not set") == 4
 
 
-def test_a_number_is_added_with_a_flow_and_listed(admin, admin_page):
+def test_a_number_is_added_with_a_flow_and_listed(admin, numbers_page):
+    admin_page = numbers_page
     flow = admin.post("/flows", json=welcome_flow()).json
 
     response = post(admin_page, "/app/phone-numbers", flow_id=flow["id"], **NUMBER)
@@ -134,7 +145,9 @@ def test_a_refused_number_shows_each_error_next_to_its_field(admin_page):
     assert db.session.scalar(select(func.count(PhoneNumber.id))) == 0
 
 
-def test_a_number_of_another_org_or_its_flow_is_refused(admin_page, other_admin):
+def test_a_number_of_another_org_or_its_flow_is_refused(numbers_page, other_admin):
+    admin_page = numbers_page
+    give_credentials(other_admin, waba_id="100000000000002")
     other_flow = other_admin.post("/flows", json=welcome_flow()).json
     other_admin.post("/phone-numbers", json={**NUMBER, "messages_per_second": 40})
 
@@ -153,7 +166,8 @@ def test_a_number_of_another_org_or_its_flow_is_refused(admin_page, other_admin)
     assert db.session.scalar(select(func.count(PhoneNumber.id))) == 1
 
 
-def test_editing_a_number_by_htmx_swaps_its_row(admin_page):
+def test_editing_a_number_by_htmx_swaps_its_row(numbers_page):
+    admin_page = numbers_page
     post(admin_page, "/app/phone-numbers", **NUMBER)
     number = db.session.scalar(select(PhoneNumber))
     path = f"/app/phone-numbers/{number.id}"
@@ -175,7 +189,8 @@ def test_editing_a_number_by_htmx_swaps_its_row(admin_page):
     )
 
 
-def test_a_refused_edit_keeps_the_form_with_the_error(admin_page):
+def test_a_refused_edit_keeps_the_form_with_the_error(numbers_page):
+    admin_page = numbers_page
     post(admin_page, "/app/phone-numbers", **NUMBER)
     number = db.session.scalar(select(PhoneNumber))
 
@@ -196,7 +211,8 @@ def test_a_refused_edit_keeps_the_form_with_the_error(admin_page):
     assert number.label == "Front desk"
 
 
-def test_deleting_a_number_removes_it(admin_page):
+def test_deleting_a_number_removes_it(numbers_page):
+    admin_page = numbers_page
     post(admin_page, "/app/phone-numbers", **NUMBER)
     number = db.session.scalar(select(PhoneNumber))
 
@@ -207,6 +223,7 @@ def test_deleting_a_number_removes_it(admin_page):
 
 
 def test_another_orgs_number_is_not_found(admin_page, other_admin):
+    give_credentials(other_admin, waba_id="100000000000002")
     other_admin.post("/phone-numbers", json={**NUMBER, "messages_per_second": 40})
     number = db.session.scalar(select(PhoneNumber))
     path = f"/app/phone-numbers/{number.id}"

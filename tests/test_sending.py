@@ -120,7 +120,7 @@ def test_timeout_after_sending_marks_unknown_and_never_resends(client, org, grap
     run_scheduled()
 
     assert reply().status == "unknown"
-    assert len(graph.requests) == 1
+    assert len(graph.messages()) == 1
 
 
 def test_statuses_out_of_order_end_at_the_furthest(client, org):

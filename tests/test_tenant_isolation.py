@@ -15,6 +15,7 @@ import re
 
 import pytest
 
+from tests.support import give_credentials
 from tests.test_flow_validation import welcome_flow
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -94,6 +95,7 @@ def _flow(world):
 
 def _phone(world):
     body = {"phone_number_id": "200000000000901", "display_phone_number": "15550009999"}
+    give_credentials(world.a.admin)
     response = world.a.admin.post("/phone-numbers", json=body)
     assert response.status_code == 201, response.json
     return response.json["id"]

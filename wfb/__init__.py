@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from wfb import jobs, logs, models  # noqa: F401  (mappers)
 from wfb.errors import register_error_handlers
@@ -13,6 +14,7 @@ from wfb.settings import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = RowId
     configure(app, settings)
     logs.init_app(app)
     register_extensions(app)
@@ -23,6 +25,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.WFB_EMBEDDED_WORKER:
         jobs.start_embedded_consumer()
     return app
+
+
+class RowId(IntegerConverter):
+    """An `<int:...>` path part that fits the database's integer ids, else a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def configure(app: Flask, settings: Settings) -> None:

@@ -35,6 +35,11 @@ def register_error_handlers(app) -> None:
         message = f"Too many requests: {error.description}"
         return jsonify(error_body(429, message, "Too Many Requests")), 429
 
+    @app.errorhandler(RecursionError)
+    def too_deep(error: RecursionError):
+        message = "The request body is nested too deeply."
+        return jsonify(error_body(400, message, "Bad Request")), 400
+
     @app.errorhandler(DomainError)
     def refused(error: DomainError):
         extra = {"errors": error.errors} if error.errors else {}

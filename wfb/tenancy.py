@@ -60,7 +60,10 @@ def login_required(*roles: str):
 
 
 def load_user(claims: dict) -> User:
-    user = db.session.get(User, int(claims["sub"]))
+    try:
+        user = db.session.get(User, int(claims["sub"]))
+    except (KeyError, TypeError, ValueError, OverflowError):
+        user = None
     if user is None or claims.get("tv") != user.token_version:
         abort(401, message="This token is no longer valid; log in again.")
     if user.org_id is not None and not user.org.active:

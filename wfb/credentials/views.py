@@ -9,11 +9,9 @@ import logging
 from flask import request
 from marshmallow import ValidationError
 
-from wfb.audit import record
-from wfb.credentials import openai
-from wfb.credentials.models import WhatsAppAccount
-from wfb.credentials.routes import (
-    OpenAISettingsSchema,
+from wfb.credentials import openai, whatsapp
+from wfb.credentials.routes import OpenAISettingsSchema
+from wfb.credentials.whatsapp import (
     WhatsAppSettingsSchema,
     whatsapp_account,
     whatsapp_status,
@@ -26,7 +24,6 @@ from wfb.dashboard.pages import (
     public_url,
     see_other,
 )
-from wfb.extensions import db
 from wfb.tenancy import current_org_id, current_user
 
 logger = logging.getLogger(__name__)
@@ -72,14 +69,7 @@ def save_whatsapp():
         errors = field_errors(error)
         return render_settings(422, whatsapp_form=form, whatsapp_errors=errors)
 
-    org_id = current_org_id()
-    account = whatsapp_account(org_id) or WhatsAppAccount(org_id=org_id)
-    account.waba_id, account.app_id = data["waba_id"], data["app_id"]
-    account.set_secrets(*(data[name] for name in WHATSAPP_SECRETS))
-    db.session.add(account)
-    record("credentials.whatsapp_saved", org_id, current_user(), "whatsapp", **form)
-    db.session.commit()
-    logger.info("org %s saved its WhatsApp credentials", org_id)
+    whatsapp.save_whatsapp(current_org_id(), data, current_user())
     return see_other("credential_pages.settings", "The WhatsApp credentials are saved.")
 
 
@@ -87,13 +77,7 @@ def save_whatsapp():
 @page_for("admin")
 def delete_whatsapp():
     """Remove the org's WhatsApp credentials."""
-    org_id = current_org_id()
-    account = whatsapp_account(org_id)
-    if account is not None:
-        db.session.delete(account)
-        record("credentials.whatsapp_deleted", org_id, current_user(), "whatsapp")
-        db.session.commit()
-        logger.info("org %s deleted its WhatsApp credentials", org_id)
+    whatsapp.delete_whatsapp(current_org_id(), current_user())
     return see_other(
         "credential_pages.settings", "The WhatsApp credentials are deleted."
     )

@@ -4,7 +4,6 @@ import logging
 
 from flask import request
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from wfb.dashboard.pages import (
     answer,
@@ -18,6 +17,7 @@ from wfb.extensions import db
 from wfb.flows.models import Flow
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.phone_numbers.schemas import PhoneNumberSchema, PhoneNumberUpdateSchema
+from wfb.phone_numbers.service import NumberError, add_number, update_number
 from wfb.tenancy import current_org_id, get_or_404, scoped
 
 logger = logging.getLogger(__name__)
@@ -83,26 +83,6 @@ def posted(fields: tuple[str, ...]) -> dict:
     return data
 
 
-def check_flow(data: dict) -> dict:
-    """A field error when the flow is not one of the org's own."""
-    if data.get("flow_id") is None:
-        return {}
-    ids = {flow.id for flow in org_flows()}
-    return {} if data["flow_id"] in ids else {"flow_id": "Choose one of your flows."}
-
-
-def check_unique(data: dict) -> dict:
-    """A field error when any org already registered this Meta phone_number_id."""
-    taken = db.session.scalar(
-        select(PhoneNumber.id).where(
-            PhoneNumber.phone_number_id == data["phone_number_id"]
-        )
-    )
-    if taken:
-        return {"phone_number_id": "This phone_number_id is already registered."}
-    return {}
-
-
 @bp.get("")
 @page_for("admin")
 def numbers():
@@ -116,17 +96,12 @@ def add():
     """Add a phone number, optionally with a flow to answer on it."""
     form = posted(NEW_FIELDS)
     try:
-        data = PhoneNumberSchema().load(form)
-        errors = check_flow(data) or check_unique(data)
+        number = add_number(current_org_id(), PhoneNumberSchema().load(form))
     except ValidationError as error:
-        errors = field_errors(error)
-    if errors:
-        return render_numbers(422, form=form, errors=errors)
-
-    number = PhoneNumber(org_id=current_org_id(), **data)
-    db.session.add(number)
-    db.session.commit()
-    logger.info("phone number %s added to org %s", number.id, number.org_id)
+        return render_numbers(422, form=form, errors=field_errors(error))
+    except NumberError as error:
+        db.session.rollback()
+        return render_numbers(422, form=form, errors={error.field: error.message})
     return see_other(
         "phone_number_pages.numbers", f"{number.display_phone_number} added."
     )
@@ -154,19 +129,16 @@ def update(phone_id):
     number = get_or_404(PhoneNumber, phone_id, what="phone number")
     form = posted(EDIT_FIELDS)
     form.setdefault("label", "")
+    schema = PhoneNumberUpdateSchema(partial=True, only=(*EDIT_FIELDS, "flow_id"))
     try:
-        data = PhoneNumberUpdateSchema(partial=True, only=(*EDIT_FIELDS, "flow_id"))
-        data = data.load(form)
-        errors = check_flow(data)
+        update_number(number, schema.load(form))
     except ValidationError as error:
         errors = field_errors(error)
-    if errors:
         return render_row(number, editing=True, form=form, errors=errors, status=422)
-
-    for key, value in data.items():
-        setattr(number, key, value)
-    db.session.commit()
-    logger.info("phone number %s changed", number.id)
+    except NumberError as error:
+        db.session.rollback()
+        errors = {error.field: error.message}
+        return render_row(number, editing=True, form=form, errors=errors, status=422)
     if request.headers.get("HX-Request"):
         return render_row(number)
     return see_other(

@@ -18,7 +18,7 @@ from flask import current_app
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from wfb.credentials import routes as credentials
+from wfb.credentials import whatsapp as credentials
 from wfb.whatsapp import messages
 from wfb.whatsapp.errors import (
     AUTH,
@@ -280,7 +280,13 @@ def client_for(number) -> GraphClient:
             settings.META_TIMEOUT,
             session=sandbox_session(),
         )
-    account = credentials.whatsapp_account(number.org_id)
+    return org_client(number.org_id)
+
+
+def org_client(org_id: int) -> GraphClient:
+    """The Graph client with an org's own access token."""
+    settings = current_app.config["SETTINGS"]
+    account = credentials.whatsapp_account(org_id)
     if account is None:
         raise GraphError(
             "This organization has no WhatsApp credentials; add them in Settings",
