@@ -432,3 +432,23 @@ def test_failed_message_shows_its_error_and_is_not_marked_read(client, demo):
     db.session.refresh(failed)
     assert failed.status == "failed"
     assert db.session.scalar(select(func.count(WebhookEvent.id))) == 0
+
+
+def test_admin_of_a_new_org_creates_a_sandbox_number_from_the_page(app, admin):
+    from tests.pages import page_client
+    from wfb.phone_numbers.models import PhoneNumber
+
+    page = page_client(app, "admin@acme.test")
+    empty = page.get("/app/sandbox")
+    csrf = page.get_cookie("csrf_access_token").value
+
+    response = page.post("/app/sandbox/numbers", data={"csrf_token": csrf})
+
+    assert "Create a sandbox number" in empty.get_data(as_text=True)
+    number = db.session.scalar(select(PhoneNumber))
+    assert (number.is_sandbox, number.org_id) == (
+        True,
+        admin.get("/auth/me").json["org_id"],
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/app/sandbox?number={number.id}")

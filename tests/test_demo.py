@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from wfb.accounts.models import Org, User
@@ -56,3 +57,14 @@ def test_seed_command_prints_a_login_that_works(app, client):
     assert email == "demo@wfb.local"
     login = client.post("/app/login", data={"email": email, "password": password})
     assert login.headers["Location"] == "/app/sandbox"
+
+
+def test_seed_refuses_to_take_over_a_customers_account(app, admin):
+    from wfb.accounts.service import find_user
+
+    before = find_user("admin@acme.test").password_hash
+
+    with pytest.raises(RuntimeError, match="is not the admin of a Demo Salon org"):
+        seed("admin@acme.test")
+
+    assert find_user("admin@acme.test").password_hash == before

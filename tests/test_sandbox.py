@@ -19,7 +19,7 @@ from wfb.credentials.models import WhatsAppAccount
 from wfb.extensions import db
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.sandbox import webhooks
-from wfb.sandbox.transport import GRAPH_BASE_URL, sandbox_session
+from wfb.sandbox.transport import GRAPH_BASE_URL, INTERNAL, sandbox_session
 from wfb.webhooks.models import WebhookEvent
 from wfb.webhooks.signature import sign
 
@@ -27,6 +27,14 @@ WABA_ID = "100000000000001"
 PHONE_NUMBER_ID = "200000000000001"
 WAMID = re.compile(r"^wamid\.[A-Za-z0-9_-]{40}$")
 BEARER = {"Authorization": "Bearer sandbox"}
+
+
+@pytest.fixture
+def client(app):
+    """A client whose calls come in as the in-process sandbox transport's do."""
+    client = app.test_client()
+    client.environ_base[INTERNAL] = True
+    return client
 
 
 @pytest.fixture
@@ -401,3 +409,11 @@ def test_calls_other_than_sending_answer_metas_unsupported_error(client, sandbox
     assert response.status_code == 400
     assert response.json["error"]["code"] == 100
     assert response.json["error"]["message"].startswith("Unsupported get request.")
+
+
+def test_sandbox_graph_api_is_not_reachable_over_the_network(app, sandbox):
+    outside = app.test_client()
+
+    response = outside.post(send_url(), json=text_body(), headers=BEARER)
+
+    assert response.status_code == 404

@@ -12,7 +12,10 @@ def seed_demo(email):
     """Create the demo org, its sandbox number and demo flow, and print the login."""
     from wfb.demo import seed
 
-    login = seed(email)
+    try:
+        login = seed(email)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
     click.echo(f"Demo login: {login['email']} / {login['password']}")
     click.echo(
         "Log in at /app (http://127.0.0.1:8000/app under `make run`) and write to "

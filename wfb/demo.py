@@ -8,26 +8,21 @@ login it prints always works.
 import logging
 import secrets
 
-from sqlalchemy import select
-
 from wfb.accounts import service
 from wfb.accounts.models import User
 from wfb.contacts.models import Contact
-from wfb.credentials.models import WhatsAppAccount
 from wfb.extensions import db
 from wfb.flows import service as flows
 from wfb.flows.models import Flow
 from wfb.flows.schemas import FlowSchema
 from wfb.flows.validation import validate_flow
-from wfb.phone_numbers.models import PhoneNumber
-from wfb.settings import new_secret
+from wfb.sandbox.numbers import ensure_sandbox_number
 from wfb.tenancy import scoped
 
 logger = logging.getLogger(__name__)
 
 ORG_NAME = "Demo Salon"
 ADMIN_NAME = "Demo Admin"
-SANDBOX_DISPLAY = "+1 555 0100"
 CONTACTS = (
     ("+919876543210", "Priya Sharma", ["regular"], {"city": "Mumbai"}),
     ("+919812345678", "Rahul Verma", ["new"], {"city": "Delhi"}),
@@ -133,7 +128,6 @@ def seed(email: str = "demo@wfb.local") -> dict:
     admin = demo_admin(email, password)
     org_id = admin.org_id
 
-    ensure_whatsapp_account(org_id)
     number = ensure_sandbox_number(org_id)
     ensure_contacts(org_id)
     flow = ensure_flow(org_id)
@@ -150,53 +144,11 @@ def demo_admin(email: str, password: str) -> User:
     admin = service.find_user(email)
     if admin is None:
         return service.create_org_with_admin(ORG_NAME, ADMIN_NAME, email, password)
-    if admin.org_id is None:
-        raise RuntimeError(f"{email} is a super admin, not a demo org's admin.")
+    if admin.org_id is None or admin.org.name != ORG_NAME or admin.role != "admin":
+        # Never reset the password of a real customer's account by a typo.
+        raise RuntimeError(f"{email} is not the admin of a {ORG_NAME} org.")
     admin.set_password(password)
     return admin
-
-
-def random_digits(count: int) -> str:
-    return str(secrets.randbelow(9) + 1) + "".join(
-        str(secrets.randbelow(10)) for _ in range(count - 1)
-    )
-
-
-def ensure_whatsapp_account(org_id: int) -> WhatsAppAccount:
-    account = db.session.scalar(scoped(WhatsAppAccount, org_id))
-    if account is not None:
-        return account
-    account = WhatsAppAccount(
-        org_id=org_id, waba_id=random_digits(15), app_id=random_digits(15)
-    )
-    account.set_secrets(new_secret(), new_secret(), new_secret())
-    db.session.add(account)
-    return account
-
-
-def ensure_sandbox_number(org_id: int) -> PhoneNumber:
-    query = scoped(PhoneNumber, org_id).where(PhoneNumber.is_sandbox.is_(True))
-    number = db.session.scalar(query.order_by(PhoneNumber.id))
-    if number is not None:
-        return number
-    number = PhoneNumber(
-        org_id=org_id,
-        phone_number_id=unused_phone_number_id(),
-        display_phone_number=SANDBOX_DISPLAY,
-        label="Sandbox",
-        is_sandbox=True,
-    )
-    db.session.add(number)
-    db.session.flush()
-    return number
-
-
-def unused_phone_number_id() -> str:
-    while True:
-        candidate = random_digits(15)
-        taken = select(PhoneNumber.id).where(PhoneNumber.phone_number_id == candidate)
-        if db.session.scalar(taken) is None:
-            return candidate
 
 
 def ensure_contacts(org_id: int) -> None:

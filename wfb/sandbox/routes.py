@@ -11,12 +11,13 @@ answer Meta's "unsupported request" error.
 import logging
 import secrets
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
 from wfb.extensions import db
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.sandbox.tasks import post_statuses
+from wfb.sandbox.transport import is_internal
 from wfb.sandbox.webhooks import new_wamid
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,8 @@ def unsupported_call(rest):
 
 
 def require_bearer() -> None:
+    if not is_internal(request.environ):
+        abort(404)
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise GraphError(

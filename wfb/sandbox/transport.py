@@ -21,6 +21,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 logger = logging.getLogger(__name__)
 
 SANDBOX_HOST = "sandbox.wfb.internal"
+INTERNAL = "wfb.sandbox.internal"
 SANDBOX_URL = f"http://{SANDBOX_HOST}/"
 GRAPH_BASE_URL = f"http://{SANDBOX_HOST}/graph"
 
@@ -77,7 +78,7 @@ class SandboxAdapter(BaseAdapter):
 
     def _environ(self, request) -> dict:
         url = urlsplit(request.url)
-        return EnvironBuilder(
+        environ = EnvironBuilder(
             path=app_path(url.path, request),
             base_url=f"http://{SANDBOX_HOST}",
             query_string=url.query,
@@ -85,6 +86,14 @@ class SandboxAdapter(BaseAdapter):
             headers=list(request.headers.items()),
             data=_body_bytes(request.body),
         ).get_environ()
+        # Only this transport sets the key: no HTTP client can reach the stand-in.
+        environ[INTERNAL] = True
+        return environ
+
+
+def is_internal(environ) -> bool:
+    """Whether a request came through this transport, not over the network."""
+    return environ.get(INTERNAL) is True
 
 
 def app_path(path: str, request=None) -> str:

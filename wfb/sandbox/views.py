@@ -7,10 +7,11 @@ import logging
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 
-from wfb.dashboard.pages import page_blueprint, page_login_required
+from wfb.dashboard.pages import page_blueprint, page_for, page_login_required
 from wfb.extensions import db
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.sandbox import webhooks
+from wfb.sandbox.numbers import ensure_sandbox_number
 from wfb.sandbox.phone import (
     chat_messages,
     customer_from,
@@ -74,6 +75,16 @@ def phone():
         number = next(iter(sandbox_numbers()), None)
     customer = customer_from(request.args, current_user().org.default_country)
     return render_chat(number, customer)
+
+
+@bp.post("/numbers")
+@page_for("admin")
+def create_number():
+    """Give the org a sandbox number, with made-up credentials if it has none."""
+    number = ensure_sandbox_number(current_user().org_id)
+    db.session.commit()
+    logger.info("org %s got sandbox number %s", number.org_id, number.id)
+    return redirect(url_for("sandbox_pages.phone", number=number.id), 303)
 
 
 @bp.post("/messages")
