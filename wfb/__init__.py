@@ -61,6 +61,8 @@ def configure(app: Flask, settings: Settings) -> None:
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/static/swagger-ui/",
         API_SPEC_OPTIONS={
+            # Every route needs a token unless its view says `security=[]`.
+            "security": [{"bearerAuth": []}],
             "components": {
                 "securitySchemes": {
                     "bearerAuth": {

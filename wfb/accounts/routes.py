@@ -16,7 +16,6 @@ from wfb.accounts.schemas import (
 from wfb.tenancy import current_user, load_user, login_required
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Accounts and tokens")
-BEARER = [{"bearerAuth": []}]
 RESET_REQUESTED = (
     "If an account uses this email, a link to reset its password is on its way."
 )
@@ -28,6 +27,7 @@ class Signup(MethodView):
 
     @blp.arguments(SignupSchema)
     @blp.response(201, TokensSchema)
+    @blp.doc(security=[])
     def post(self, data):
         """Sign up: join the org that invited the email, or create a new org."""
         user = service.signup(
@@ -42,6 +42,7 @@ class Login(MethodView):
 
     @blp.arguments(LoginSchema)
     @blp.response(200, TokensSchema)
+    @blp.doc(security=[])
     def post(self, data):
         """Log in with email and password to get access and refresh tokens."""
         user = service.authenticate(data["email"], data["password"])
@@ -51,7 +52,6 @@ class Login(MethodView):
 @blp.route("/refresh")
 class Refresh(MethodView):
     @blp.response(200, AccessTokenSchema)
-    @blp.doc(security=BEARER)
     def post(self):
         """Get a new access token with a refresh token as Bearer."""
         verify_jwt_in_request(refresh=True)
@@ -64,7 +64,6 @@ class Logout(MethodView):
     decorators = [login_required()]
 
     @blp.response(204)
-    @blp.doc(security=BEARER)
     def post(self):
         """Log out everywhere: every access and refresh token issued so far ends."""
         service.logout(current_user())
@@ -76,6 +75,7 @@ class ForgotPassword(MethodView):
 
     @blp.arguments(ForgotPasswordSchema)
     @blp.response(202, MessageSchema)
+    @blp.doc(security=[])
     def post(self, data):
         """Mail a password reset link; the answer is the same for any email."""
         passwords.request_reset(data["email"], passwords.reset_url())
@@ -88,6 +88,7 @@ class ResetPassword(MethodView):
 
     @blp.arguments(ResetPasswordSchema)
     @blp.response(200, MessageSchema)
+    @blp.doc(security=[])
     def post(self, data):
         """Choose a new password with a reset token; earlier tokens stop working."""
         passwords.reset_password(data["token"], data["password"])
@@ -99,7 +100,6 @@ class Me(MethodView):
     decorators = [login_required()]
 
     @blp.response(200, UserSchema)
-    @blp.doc(security=BEARER)
     def get(self):
         """The logged-in user's profile."""
         return current_user()

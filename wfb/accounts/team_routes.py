@@ -16,7 +16,6 @@ from wfb.paging import PageArgsSchema, page_body, page_of
 from wfb.tenancy import current_org_id, current_user, login_required
 
 blp = Blueprint("admin", __name__, url_prefix="/admin", description="Team & access")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("/access-list")
@@ -25,7 +24,6 @@ class AccessList(MethodView):
 
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, InvitationPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """List the emails invited to the org that have not signed up yet."""
         query = team.pending_invitations(current_org_id())
@@ -33,7 +31,6 @@ class AccessList(MethodView):
 
     @blp.arguments(InviteSchema)
     @blp.response(201, InvitationSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Invite an email with a role; signing up with it joins the org."""
         return team.invite(
@@ -46,7 +43,6 @@ class AccessListEntry(MethodView):
     decorators = [login_required("admin")]
 
     @blp.response(204)
-    @blp.doc(security=BEARER)
     def delete(self, email):
         """Revoke a pending invitation."""
         team.revoke(current_org_id(), email, current_user())
@@ -58,7 +54,6 @@ class Team(MethodView):
 
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, TeamSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """List the org's users with their roles, and its pending invitations."""
         org_id = current_org_id()
@@ -72,7 +67,6 @@ class UserRole(MethodView):
 
     @blp.arguments(RoleSchema)
     @blp.response(200, TeamUserSchema)
-    @blp.doc(security=BEARER)
     def put(self, data, user_id):
         """Change a user's role; the org's last admin cannot be demoted (409)."""
         return team.change_role(current_org_id(), user_id, data["role"], current_user())

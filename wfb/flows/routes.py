@@ -14,7 +14,6 @@ from wfb.flows.validation import ensure_valid
 from wfb.tenancy import current_org_id, get_or_404, login_required
 
 blp = Blueprint("flows", __name__, url_prefix="/flows", description="Chatbot flows")
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("")
@@ -23,14 +22,12 @@ class Flows(MethodView):
 
     @blp.arguments(FlowQueryArgsSchema, location="query")
     @blp.response(200, FlowPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """List the org's flows, a page at a time, in the order they were made."""
         return service.page_of_flows(current_org_id(), args["page"], args["page_size"])
 
     @blp.arguments(FlowSchema)
     @blp.response(201, FlowSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Create a flow; its structure is checked and frozen as version 1."""
         ensure_valid(data)
@@ -45,7 +42,6 @@ class FlowById(MethodView):
     decorators = [login_required("admin", "marketing")]
 
     @blp.response(200, FlowSchema)
-    @blp.doc(security=BEARER)
     def get(self, flow_id):
         """One flow with its whole structure."""
         flow = get_or_404(Flow, flow_id, what="flow")
@@ -53,7 +49,6 @@ class FlowById(MethodView):
 
     @blp.arguments(FlowUpdateSchema)
     @blp.response(200, FlowSchema)
-    @blp.doc(security=BEARER)
     def put(self, data, flow_id):
         """Change a flow; a new structure becomes a new version, running ones stay."""
         flow = get_or_404(Flow, flow_id, what="flow")
@@ -66,7 +61,6 @@ class FlowById(MethodView):
         return service.flow_bodies([flow])[0]
 
     @blp.response(204)
-    @blp.doc(security=BEARER)
     def delete(self, flow_id):
         """Delete a flow, its versions and their sessions; its numbers keep no flow."""
         flow = get_or_404(Flow, flow_id, what="flow")

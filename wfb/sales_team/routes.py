@@ -9,7 +9,6 @@ from wfb.tenancy import current_org_id, current_user, login_required
 blp = Blueprint(
     "sales-team", __name__, url_prefix="/sales-team", description="Sales team"
 )
-BEARER = [{"bearerAuth": []}]
 
 
 @blp.route("")
@@ -18,7 +17,6 @@ class SalesTeam(MethodView):
     @login_required("admin", "marketing", "sales")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, SalesMemberPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """List the sales team; a sales user sees only their own entry."""
         query = service.team(current_org_id(), viewer=current_user())
@@ -27,7 +25,6 @@ class SalesTeam(MethodView):
     @login_required("admin")
     @blp.arguments(SalesMemberSchema)
     @blp.response(201, SalesMemberSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Add a member with name, email and phone, optionally linked to a user."""
         return service.add(current_org_id(), by=current_user(), **data)
@@ -38,7 +35,6 @@ class SalesMemberById(MethodView):
     decorators = [login_required("admin")]
 
     @blp.response(204)
-    @blp.doc(security=BEARER)
     def delete(self, member_id):
         """Remove a member from the sales team."""
         service.remove(current_org_id(), member_id, by=current_user())

@@ -23,7 +23,6 @@ from wfb.tenancy import current_user, login_required
 blp = Blueprint(
     "super-admin", __name__, url_prefix="/super-admin", description="Super admin"
 )
-BEARER = [{"bearerAuth": []}]
 super_admin_only = login_required("super_admin")
 
 
@@ -33,6 +32,7 @@ class SuperAdminLogin(MethodView):
 
     @blp.arguments(LoginSchema)
     @blp.response(200, TokensSchema)
+    @blp.doc(security=[])
     def post(self, data):
         """Log in as a super admin; org users are refused here."""
         user = service.authenticate_super_admin(data["email"], data["password"])
@@ -44,7 +44,6 @@ class Dashboard(MethodView):
     decorators = [super_admin_only]
 
     @blp.response(200, FiguresSchema)
-    @blp.doc(security=BEARER)
     def get(self):
         """The platform's figures: orgs by status, users, messages, revenue."""
         return service.figures()
@@ -56,7 +55,6 @@ class Organizations(MethodView):
 
     @blp.arguments(OrgQueryArgsSchema, location="query")
     @blp.response(200, OrgPageSchema)
-    @blp.doc(security=BEARER)
     def get(self, args):
         """List orgs, oldest first, searched by name, user email or id."""
         items, total = service.organizations(
@@ -66,7 +64,6 @@ class Organizations(MethodView):
 
     @blp.arguments(OrgCreateSchema)
     @blp.response(201, OrgSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Create an org with its first admin."""
         org = service.create_org(**data, by=current_user())
@@ -78,13 +75,11 @@ class OrganizationById(MethodView):
     decorators = [super_admin_only]
 
     @blp.response(200, OrgDetailSchema)
-    @blp.doc(security=BEARER)
     def get(self, org_id):
         """One org with its admins, numbers and recent message count."""
         return service.organization(org_id)
 
     @blp.response(204)
-    @blp.doc(security=BEARER)
     def delete(self, org_id):
         """Soft-delete an org: its users and webhooks are refused, its rows kept."""
         service.soft_delete(org_id, current_user())
@@ -96,7 +91,6 @@ class OrganizationStatus(MethodView):
 
     @blp.arguments(OrgStatusSchema)
     @blp.response(200, OrgSchema)
-    @blp.doc(security=BEARER)
     def put(self, data, org_id):
         """Suspend or activate an org (activating also restores a deleted one)."""
         service.set_status(org_id, data["status"], current_user())
@@ -109,7 +103,6 @@ class Admins(MethodView):
 
     @blp.arguments(AdminCreateSchema)
     @blp.response(201, UserSchema)
-    @blp.doc(security=BEARER)
     def post(self, data):
         """Create an admin user in an org."""
         return service.create_admin(**data, by=current_user())
