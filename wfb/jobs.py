@@ -6,12 +6,14 @@ the database like a request does.
 """
 
 import functools
+import time
+from contextvars import ContextVar
 import importlib
 import logging
 
 from flask import has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 
 from wfb.logs import org_id_var, task_id_var
 
@@ -22,6 +24,7 @@ _app = None
 
 
 TASK_MODULES = (
+    "wfb.accounts.tasks",
     "wfb.webhooks.tasks",
     "wfb.conversations.outbox",
     "wfb.flows.engine",
@@ -91,8 +94,48 @@ def _with_task_id(fn):
     return run
 
 
+class _PacedWorker(Worker):
+    """A queue worker that gives way to web requests sharing its gevent thread.
+
+    A greenlet runs until it waits for I/O, so a task's ORM work would take its turn
+    between every two requests and slow them all. At each pause (before a task and
+    after each commit of one) this worker waits until the web side is idle, but no
+    longer than `1 / BACKGROUND_SHARE - 1` times the time it has just run: it is never
+    starved, and uses a busy worker's time only at that share.
+    """
+
+    def initialize(self):
+        super().initialize()
+        _paced_since.set(time.monotonic())
+
+    def loop(self, now=None):
+        pause_for_requests()
+        return super().loop(now)
+
+
+BACKGROUND_SHARE = float(__import__("os").environ.get("BG_SHARE", "0.15"))
+_paced_since: ContextVar[float | None] = ContextVar("paced_since", default=None)
+
+
+def pause_for_requests(*_args) -> None:
+    """In a paced worker, let waiting web requests go first (see _PacedWorker)."""
+    since = _paced_since.get()
+    if since is None:
+        return
+    import gevent
+
+    ran = time.monotonic() - since
+    owed = ran * (1 / BACKGROUND_SHARE - 1)
+    if owed > 0:
+        with gevent.Timeout(owed, False):
+            gevent.idle()
+    _paced_since.set(time.monotonic())
+
+
 class _EmbeddedConsumer(Consumer):
     """A consumer that lives inside the web process and leaves its signals alone."""
+
+    worker_class = Worker
 
     def _set_signal_handlers(self):
         pass
@@ -101,6 +144,12 @@ class _EmbeddedConsumer(Consumer):
 def start_embedded_consumer(workers: int = 2) -> Consumer:
     """Run the queue's workers as threads of this process (the embedded mode)."""
     worker_type = "greenlet" if _gevent_active() else "thread"
+    if worker_type == "greenlet" and not __import__("os").environ.get("NO_PACE"):
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
+        _EmbeddedConsumer.worker_class = _PacedWorker
+        event.listen(Session, "after_commit", pause_for_requests)
     consumer = _EmbeddedConsumer(
         huey,
         workers=workers,

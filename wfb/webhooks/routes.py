@@ -5,10 +5,10 @@ as a `WebhookEvent` and committed, and only then answered 200; the processing ru
 the background and a periodic sweep retries any event left unprocessed.
 """
 
-import functools
 import hmac
 import json
 import logging
+import time
 
 from flask import Response, current_app, request
 from flask.views import MethodView
@@ -82,7 +82,10 @@ def _receive(body: bytes, secret, org_id=None, status="active", phone=None) -> d
     return {"status": "received"}
 
 
-# The one query of every POST, built once: constructing it costs more than running it.
+# Every POST needs the org's status and app secret, and reading them (a query and a
+# decryption) would cost more than all the other checks: each process keeps them for
+# a second, so a suspension or a new app secret reaches this route within a second.
+ORG_CACHE_SECONDS = 1.0
 _POSTING_ORG = (
     select(Org.status, WhatsAppAccount.app_secret_enc)
     .outerjoin(WhatsAppAccount, WhatsAppAccount.org_id == Org.id)
@@ -91,20 +94,19 @@ _POSTING_ORG = (
 
 
 def _posting_org(org_id: int) -> tuple[str, str | None]:
-    """The org's status and app secret, read at once for every POST; 404 if none."""
-    with db.engine.connect() as connection:
-        row = connection.execute(_POSTING_ORG, {"org_id": org_id}).first()
-    if row is None:
-        abort(404, message=f"No organization with id {org_id}.")
+    """The org's status and app secret, as of at most a second ago; 404 if none."""
+    cache = current_app.extensions.setdefault("wfb_webhook_orgs", {})
+    now = time.monotonic()
+    known = cache.get(org_id)
+    if known is None or known[0] <= now:
+        with db.engine.connect() as connection:
+            row = connection.execute(_POSTING_ORG, {"org_id": org_id}).first()
+        if row is None:
+            abort(404, message=f"No organization with id {org_id}.")
+        secret = crypto.decrypt(row.app_secret_enc)
+        known = cache[org_id] = (now + ORG_CACHE_SECONDS, row.status, secret)
     bind_org(org_id)
-    key = current_app.config["SETTINGS"].WFB_ENCRYPTION_KEY
-    return row.status, _decrypted(key, row.app_secret_enc)
-
-
-@functools.lru_cache(maxsize=1024)
-def _decrypted(key: str, token: str | None) -> str | None:
-    # Decrypting on every POST would cost more than the rest of the checks.
-    return crypto.decrypt(token)
+    return known[1], known[2]
 
 
 def _org_or_404(org_id: int) -> Org:

@@ -6,15 +6,18 @@ to one writer per process, which inserts every body waiting at that moment in a 
 transaction, enqueues their processing as one task, and then releases the requests to
 answer 200: each acknowledged body is already committed.
 
-Under gevent a SQLite call holds the whole worker: no request can even be read while
-a commit runs or waits for another process's lock. There the writer does its database
-work on a native thread of gevent's pool, so the worker keeps reading requests, which
-then form the next batch. PostgreSQL and Redis calls already yield (psycogreen).
+Under gevent a SQLite call holds up the whole worker: no request is even read while a
+commit runs, waits for another process's lock, or while Huey's SQLite queue syncs to
+disk. There the writer does its database work on a native thread of gevent's pool,
+and the worker meanwhile reads the requests that make up the next batch. PostgreSQL
+and Redis calls already let other requests run (psycogreen, gevent sockets).
 """
 
 import logging
+import os
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert
@@ -35,7 +38,6 @@ class StoreError(RuntimeError):
 class _Pending:
     row: dict
     done: threading.Event = field(default_factory=threading.Event)
-    event_id: int | None = None
     error: Exception | None = None
 
 
@@ -47,14 +49,11 @@ class EventWriter:
         self.queue: queue.Queue[_Pending] = queue.Queue()
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
-        self.offload = (
-            _gevent_active()
-            and app.config["SETTINGS"].sqlite
-            and not __import__("os").environ.get("NO_OFFLOAD")
-        )
+        self.running: int | None = None
+        self.offload = _gevent_active() and app.config["SETTINGS"].sqlite and not __import__("os").environ.get("NO_OFFLOAD") and not __import__("os").environ.get("COOP")
 
-    def store(self, org_id, phone_number_id, body: bytes) -> int:
-        """Commit one body and answer its event id, once its batch is committed."""
+    def store(self, org_id, phone_number_id, body: bytes) -> None:
+        """Return once the body is committed; StoreError if it could not be."""
         row = {"org_id": org_id, "phone_number_id": phone_number_id, "body": body}
         pending = _Pending(row)
         self._ensure_running()
@@ -63,33 +62,49 @@ class EventWriter:
             raise StoreError("the webhook store did not answer in time")
         if pending.error is not None:
             raise StoreError(str(pending.error)) from pending.error
-        return pending.event_id
 
     def _ensure_running(self) -> None:
+        # A flag, not Thread.is_alive(): under gevent that call lets other requests
+        # run first, which breaks batches into pairs. The pid notices a fork.
+        if self.running == os.getpid():
+            return
         with self.lock:
-            if self.thread is None or not self.thread.is_alive():
+            if self.running != os.getpid():
+                self.running = os.getpid()
                 self.thread = threading.Thread(
                     target=self._run, name="webhook-writer", daemon=True
                 )
                 self.thread.start()
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            self.running = None
+
+    def _loop(self) -> None:
         while True:
-            batch = [self.queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch = self._next_batch()
             try:
-                ids = self._blocking(self._write, [p.row for p in batch])
+                self._blocking(self._write, [p.row for p in batch])
             except Exception as error:
                 logger.exception("could not store %s webhook bodies", len(batch))
                 _fail(batch, error)
                 continue
-            for pending, event_id in zip(batch, ids, strict=True):
-                pending.event_id = event_id
+            for pending in batch:
                 pending.done.set()
+
+    def _next_batch(self) -> list[_Pending]:
+        batch = [self.queue.get()]
+        # Let the requests that are already running reach the queue, so that they
+        # share this commit rather than each waiting for one of their own.
+        time.sleep(0)
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        return batch
 
     def _blocking(self, fn, *args):
         """Run `fn` where its blocking calls hold up no request of this worker."""
@@ -99,7 +114,7 @@ class EventWriter:
 
         return get_hub().threadpool.apply(fn, args)
 
-    def _write(self, rows: list[dict]) -> list[int]:
+    def _write(self, rows: list[dict]) -> None:
         """Insert the rows in one transaction, then queue their processing."""
         from wfb.extensions import db
         from wfb.webhooks.tasks import process_webhook_events
@@ -107,13 +122,38 @@ class EventWriter:
         now = utcnow()
         rows = [{**row, "received_at": now, "attempts": 0} for row in rows]
         with self.app.app_context():
-            with db.engine.begin() as connection:
-                statement = insert(WebhookEvent).returning(
-                    WebhookEvent.id, sort_by_parameter_order=True
-                )
-                ids = connection.execute(statement, rows).scalars().all()
+            if __import__("os").environ.get("COOP"):
+                ids = _insert_yielding(rows)
+            else:
+                with db.engine.begin() as connection:
+                    statement = insert(WebhookEvent).returning(WebhookEvent.id)
+                    ids = sorted(connection.execute(statement, rows).scalars())
             _enqueue(process_webhook_events, ids)
-        return ids
+
+
+def _insert_yielding(rows):
+    import gevent
+    from sqlalchemy.exc import OperationalError
+
+    from wfb.extensions import db
+
+    delay = 0.0005
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    with connection.begin():
+                        statement = insert(WebhookEvent).returning(WebhookEvent.id)
+                        return sorted(connection.execute(statement, rows).scalars())
+                except OperationalError as error:
+                    if "locked" not in str(error):
+                        raise
+                gevent.sleep(delay)
+                delay = min(delay * 2, 0.01)
+        finally:
+            raw.execute("PRAGMA busy_timeout = 30000")
 
 
 def _enqueue(task, ids: list[int]) -> None:
