@@ -191,3 +191,10 @@ def test_number_needs_credentials_that_meta_confirms(admin, graph, app):
     lookups = [r for r in graph.requests if r.method == "GET"]
     assert lookups[-1].path == "/v25.0/200000000000001"
     assert lookups[-1].headers["Authorization"] == "Bearer EAAG-secret-token-9876"
+
+
+def test_page_number_past_any_list_answers_422(admin):
+    response = admin.get("/flows?page=99999999999999999999")
+
+    assert response.status_code == 422
+    assert "page" in response.json["errors"]["query"]

@@ -6,10 +6,12 @@ from sqlalchemy import func, select
 from wfb.extensions import db
 
 MAX_PAGE_SIZE = 100
+# Far past any real list, and small enough that no offset overflows a database.
+MAX_PAGE = 1_000_000
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
     page_size = fields.Integer(
         load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE)
     )

@@ -6,12 +6,12 @@ from wfb.flows import service
 from wfb.flows.models import Flow
 from wfb.flows.schemas import (
     FlowPageSchema,
-    FlowQueryArgsSchema,
     FlowSchema,
     FlowUpdateSchema,
 )
 from wfb.flows.validation import ensure_valid
-from wfb.tenancy import current_org_id, get_or_404, login_required
+from wfb.paging import PageArgsSchema, page_body, page_of
+from wfb.tenancy import current_org_id, get_or_404, login_required, scoped
 
 blp = Blueprint("flows", __name__, url_prefix="/flows", description="Chatbot flows")
 
@@ -20,11 +20,13 @@ blp = Blueprint("flows", __name__, url_prefix="/flows", description="Chatbot flo
 class Flows(MethodView):
     decorators = [login_required("admin", "marketing")]
 
-    @blp.arguments(FlowQueryArgsSchema, location="query")
+    @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, FlowPageSchema)
     def get(self, args):
         """List the org's flows, a page at a time, in the order they were made."""
-        return service.page_of_flows(current_org_id(), args["page"], args["page_size"])
+        query = scoped(Flow).order_by(Flow.id)
+        flows, total = page_of(query, args["page"], args["page_size"])
+        return page_body(service.flow_bodies(flows), total, args)
 
     @blp.arguments(FlowSchema)
     @blp.response(201, FlowSchema)

@@ -2,14 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-MAX_PAGE_SIZE = 100
-
-
-class FlowQueryArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(
-        load_default=20, validate=validate.Range(1, MAX_PAGE_SIZE)
-    )
+from wfb.paging import PageSchema
 
 
 class FlowSummarySchema(Schema):
@@ -53,8 +46,5 @@ class FlowUpdateSchema(Schema):
     active = fields.Boolean()
 
 
-class FlowPageSchema(Schema):
+class FlowPageSchema(PageSchema):
     items = fields.List(fields.Nested(FlowSummarySchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()

@@ -89,21 +89,6 @@ def delete_flow(flow: Flow) -> None:
     logger.info("org %s deleted flow %s", org_id, flow.id)
 
 
-def page_of_flows(org_id: int, page: int, page_size: int) -> dict:
-    """One page of the org's flows in id order, with the total count."""
-    query = scoped(Flow, org_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    flows = db.session.scalars(
-        query.order_by(Flow.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return {
-        "items": flow_bodies(flows),
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-    }
-
-
 def flow_bodies(flows: list[Flow]) -> list[dict]:
     """Each flow as the API shows it, with its version number and phone numbers."""
     if not flows:
