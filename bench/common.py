@@ -6,6 +6,7 @@ mode's PostgreSQL database and Redis db. Leaving the `with` block, by the end of
 run, an error, Ctrl-C or SIGTERM, stops and removes all of it.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -148,7 +149,7 @@ class Bench:
     ) -> subprocess.Popen:
         """gunicorn with the product's config (gevent) on 127.0.0.1:`port`."""
         env = dict(env, WFB_BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(workers))
-        command = [str(BIN / "gunicorn"), "-c", os.environ.get("BENCH_GUNICORN_CONF", "gunicorn.conf.py"), app]
+        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app]
         process = self.start("gunicorn", command, env)
         wait_for_http(port, process, self.log(process))
         return process
@@ -200,20 +201,16 @@ def stop(process: subprocess.Popen, grace: float = 10.0) -> None:
     """Stop a process that a Bench started, and every process of its group."""
     if process.poll() is None:
         _signal_group(process, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
     # The group may outlive its leader (a worker that ignored the first signal).
     _signal_group(process, signal.SIGKILL)
     process.wait()
 
 
 def _signal_group(process: subprocess.Popen, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def free_port() -> int:
@@ -286,7 +283,7 @@ def _call(client, path: str, token: str | None, body: dict) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     response = client.post(path, json=body, headers=headers)
     if response.status_code >= 300:
-        raise RuntimeError(f"POST {path} answered {response.status_code}: {response.json}")
+        raise RuntimeError(f"POST {path} answered {response.status_code}")
     return response.json
 
 

@@ -71,7 +71,7 @@ def configure(app: Flask, settings: Settings) -> None:
                         "bearerFormat": "JWT",
                     }
                 }
-            }
+            },
         },
     )
 

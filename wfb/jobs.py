@@ -5,11 +5,13 @@ the backend the settings choose. Every task runs inside the app's context, so it
 the database like a request does.
 """
 
+import contextlib
 import functools
-import time
-from contextvars import ContextVar
 import importlib
 import logging
+import threading
+import time
+from contextvars import ContextVar
 
 from flask import has_app_context
 from huey import Huey, RedisHuey, SqliteHuey
@@ -94,48 +96,80 @@ def _with_task_id(fn):
     return run
 
 
-class _PacedWorker(Worker):
-    """A queue worker that gives way to web requests sharing its gevent thread.
+# Under gevent a task's greenlet shares one thread with the web requests and runs
+# until it waits for I/O. Workers therefore pause before each task and after each
+# commit while webhook requests are waiting in this process, for at most the time
+# they just ran (counted up to PAUSE_BASIS) times 1 / BACKGROUND_SHARE - 1: a busy
+# web worker keeps about nine tenths of its time, and the queue is never starved.
+BACKGROUND_SHARE = 0.1
+PAUSE_BASIS = 0.01
+PAUSE_STEP = 0.0005
+_running_since: ContextVar[float | None] = ContextVar("running_since", default=None)
+_task_queued: threading.Event | None = None
+_requests_waiting = 0
 
-    A greenlet runs until it waits for I/O, so a task's ORM work would take its turn
-    between every two requests and slow them all. At each pause (before a task and
-    after each commit of one) this worker waits until the web side is idle, but no
-    longer than `1 / BACKGROUND_SHARE - 1` times the time it has just run: it is never
-    starved, and uses a busy worker's time only at that share.
-    """
+
+class _EmbeddedWorker(Worker):
+    """A queue worker inside a web process: woken at once by this process's tasks,
+    and giving way to its web requests under gevent (see BACKGROUND_SHARE)."""
 
     def initialize(self):
         super().initialize()
-        _paced_since.set(time.monotonic())
+        if _gevent_active():
+            _running_since.set(time.monotonic())
 
     def loop(self, now=None):
-        pause_for_requests()
+        give_way_to_requests()
         return super().loop(now)
 
+    def sleep(self):
+        # Polling is only the fallback: the webhook writer says when it queued work.
+        if _task_queued is None:
+            return super().sleep()
+        self.delay = min(self.delay, self.max_delay)
+        if _task_queued.wait(self.delay):
+            _task_queued.clear()
+            self.delay = self.default_delay
+        else:
+            self.delay *= self.backoff
 
-BACKGROUND_SHARE = float(__import__("os").environ.get("BG_SHARE", "0.15"))
-_paced_since: ContextVar[float | None] = ContextVar("paced_since", default=None)
 
-
-def pause_for_requests(*_args) -> None:
-    """In a paced worker, let waiting web requests go first (see _PacedWorker)."""
-    since = _paced_since.get()
+def give_way_to_requests(*_args) -> None:
+    """In an embedded worker under gevent, let waiting web requests run first."""
+    since = _running_since.get()
     if since is None:
         return
     import gevent
 
-    ran = time.monotonic() - since
-    owed = ran * (1 / BACKGROUND_SHARE - 1)
-    if owed > 0:
-        with gevent.Timeout(owed, False):
-            gevent.idle()
-    _paced_since.set(time.monotonic())
+    now = time.monotonic()
+    until = now + min(now - since, PAUSE_BASIS) * (1 / BACKGROUND_SHARE - 1)
+    gevent.sleep(0)
+    while _requests_waiting and time.monotonic() < until:
+        gevent.sleep(PAUSE_STEP)
+    _running_since.set(time.monotonic())
+
+
+@contextlib.contextmanager
+def foreground():
+    """Mark a web request as waiting, so that embedded workers give way to it."""
+    global _requests_waiting
+    _requests_waiting += 1
+    try:
+        yield
+    finally:
+        _requests_waiting -= 1
+
+
+def task_queued() -> None:
+    """Wake this process's embedded workers: a task is waiting for them."""
+    if _task_queued is not None:
+        _task_queued.set()
 
 
 class _EmbeddedConsumer(Consumer):
     """A consumer that lives inside the web process and leaves its signals alone."""
 
-    worker_class = Worker
+    worker_class = _EmbeddedWorker
 
     def _set_signal_handlers(self):
         pass
@@ -143,19 +177,17 @@ class _EmbeddedConsumer(Consumer):
 
 def start_embedded_consumer(workers: int = 2) -> Consumer:
     """Run the queue's workers as threads of this process (the embedded mode)."""
+    global _task_queued
     worker_type = "greenlet" if _gevent_active() else "thread"
-    if worker_type == "greenlet" and not __import__("os").environ.get("NO_PACE"):
-        from sqlalchemy import event
-        from sqlalchemy.orm import Session
-
-        _EmbeddedConsumer.worker_class = _PacedWorker
-        event.listen(Session, "after_commit", pause_for_requests)
+    if worker_type == "greenlet":
+        _give_way_after_commits()
+    _task_queued = threading.Event()
     consumer = _EmbeddedConsumer(
         huey,
         workers=workers,
         worker_type=worker_type,
-        initial_delay=0.005,
-        backoff=1.3,
+        initial_delay=0.01,
+        backoff=1.5,
         max_delay=0.1,
         check_worker_health=False,
     )
@@ -164,6 +196,14 @@ def start_embedded_consumer(workers: int = 2) -> Consumer:
         "embedded queue consumer started with %s %s workers", workers, worker_type
     )
     return consumer
+
+
+def _give_way_after_commits() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", give_way_to_requests):
+        event.listen(Session, "after_commit", give_way_to_requests)
 
 
 def _gevent_active() -> bool:

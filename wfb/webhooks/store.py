@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import insert
 
+from wfb.jobs import foreground, task_queued
 from wfb.models_base import utcnow
 from wfb.webhooks.models import WebhookEvent
 
@@ -50,7 +51,7 @@ class EventWriter:
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
         self.running: int | None = None
-        self.offload = _gevent_active() and app.config["SETTINGS"].sqlite and not __import__("os").environ.get("NO_OFFLOAD") and not __import__("os").environ.get("COOP")
+        self.offload = _gevent_active() and app.config["SETTINGS"].sqlite
 
     def store(self, org_id, phone_number_id, body: bytes) -> None:
         """Return once the body is committed; StoreError if it could not be."""
@@ -58,7 +59,9 @@ class EventWriter:
         pending = _Pending(row)
         self._ensure_running()
         self.queue.put(pending)
-        if not pending.done.wait(WAIT_SECONDS):
+        with foreground():
+            answered = pending.done.wait(WAIT_SECONDS)
+        if not answered:
             raise StoreError("the webhook store did not answer in time")
         if pending.error is not None:
             raise StoreError(str(pending.error)) from pending.error
@@ -91,6 +94,7 @@ class EventWriter:
                 logger.exception("could not store %s webhook bodies", len(batch))
                 _fail(batch, error)
                 continue
+            task_queued()
             for pending in batch:
                 pending.done.set()
 
@@ -122,38 +126,10 @@ class EventWriter:
         now = utcnow()
         rows = [{**row, "received_at": now, "attempts": 0} for row in rows]
         with self.app.app_context():
-            if __import__("os").environ.get("COOP"):
-                ids = _insert_yielding(rows)
-            else:
-                with db.engine.begin() as connection:
-                    statement = insert(WebhookEvent).returning(WebhookEvent.id)
-                    ids = sorted(connection.execute(statement, rows).scalars())
+            with db.engine.begin() as connection:
+                statement = insert(WebhookEvent).returning(WebhookEvent.id)
+                ids = sorted(connection.execute(statement, rows).scalars())
             _enqueue(process_webhook_events, ids)
-
-
-def _insert_yielding(rows):
-    import gevent
-    from sqlalchemy.exc import OperationalError
-
-    from wfb.extensions import db
-
-    delay = 0.0005
-    with db.engine.connect() as connection:
-        raw = connection.connection.dbapi_connection
-        raw.execute("PRAGMA busy_timeout = 0")
-        try:
-            while True:
-                try:
-                    with connection.begin():
-                        statement = insert(WebhookEvent).returning(WebhookEvent.id)
-                        return sorted(connection.execute(statement, rows).scalars())
-                except OperationalError as error:
-                    if "locked" not in str(error):
-                        raise
-                gevent.sleep(delay)
-                delay = min(delay * 2, 0.01)
-        finally:
-            raw.execute("PRAGMA busy_timeout = 30000")
 
 
 def _enqueue(task, ids: list[int]) -> None:
