@@ -46,7 +46,9 @@ def init_app(app) -> None:
         huey.storage_kwargs = {"url": settings.REDIS_URL, "blocking": True}
     else:
         huey.storage_class = SqliteHuey.storage_class
-        huey.storage_kwargs = {"filename": settings.HUEY_SQLITE_PATH}
+        # Every enqueue would otherwise wait for a disk sync. A queue lost to a power
+        # cut is redone by the sweep: webhook bodies live in the main database.
+        huey.storage_kwargs = {"filename": settings.HUEY_SQLITE_PATH, "fsync": False}
     huey.immediate = settings.HUEY_IMMEDIATE
     if not huey.immediate:
         huey.storage = huey.create_storage()

@@ -18,7 +18,7 @@ def sweep_sessions() -> None:
     expired = db.session.execute(
         update(FlowSession)
         .where(
-            FlowSession.status == "waiting",
+            FlowSession.status.in_(("waiting", "delayed")),
             FlowSession.last_activity_at < utcnow() - timedelta(hours=hours),
         )
         .values(status="expired")
