@@ -86,7 +86,7 @@ def test_phone_route_verifies_only_the_orgs_own_number(client, org_a, org_b):
     other = client.get(f"{org_a.path}/phone/200000000000002", query_string=query)
 
     assert own.data == b"7"
-    assert other.status_code == 404
+    assert other.status_code == 403
 
 
 def test_inbound_text_is_stored_with_contact_and_conversation(client, org_a):
@@ -137,12 +137,18 @@ def test_body_over_three_mebibytes_answers_413(client, org_a):
     assert count(WebhookEvent) == 0
 
 
-def test_webhook_for_unknown_org_answers_404(client):
-    response = post_webhook(
-        client, payload("webhook_text.json"), "x", "/webhook/999999"
-    )
+def test_webhook_for_unknown_org_answers_like_a_forged_one(client, org_a):
+    body = payload("webhook_text.json")
 
-    assert response.status_code == 404
+    unknown = post_webhook(client, body, org_a.secret, "/webhook/999999")
+    other_phone = post_webhook(
+        client, body, org_a.secret, f"{org_a.path}/phone/200000000000777"
+    )
+    query = {"hub.mode": "subscribe", "hub.verify_token": "x", "hub.challenge": "1"}
+
+    assert (unknown.status_code, other_phone.status_code) == (401, 401)
+    assert client.get("/webhook/999999", query_string=query).status_code == 403
+    assert count(WebhookEvent) == 0
 
 
 def test_same_message_twice_is_stored_once(client, org_a):

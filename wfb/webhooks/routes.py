@@ -94,7 +94,11 @@ _POSTING_ORG = (
 
 
 def _posting_org(org_id: int) -> tuple[str, str | None]:
-    """The org's status and app secret, as of at most a second ago; 404 if none."""
+    """The org's status and app secret, as of at most a second ago.
+
+    An unknown org has no secret, so its webhooks fail the signature check like a
+    forged one: the answer never tells which org ids exist.
+    """
     cache = current_app.extensions.setdefault("wfb_webhook_orgs", {})
     now = time.monotonic()
     known = cache.get(org_id)
@@ -102,47 +106,40 @@ def _posting_org(org_id: int) -> tuple[str, str | None]:
         with db.engine.connect() as connection:
             row = connection.execute(_POSTING_ORG, {"org_id": org_id}).first()
         if row is None:
-            abort(404, message=f"No organization with id {org_id}.")
+            return "active", None
         secret = crypto.decrypt(row.app_secret_enc)
         known = cache[org_id] = (now + ORG_CACHE_SECONDS, row.status, secret)
     bind_org(org_id)
     return known[1], known[2]
 
 
-def _org_or_404(org_id: int) -> Org:
-    org = db.session.get(Org, org_id)
-    if org is None:
-        abort(404, message=f"No organization with id {org_id}.")
-    bind_org(org_id)
-    return org
-
-
-def _verify_token(org_id: int) -> str | None:
+def _verify_token(org_id: int, phone_id: str | None = None) -> str | None:
+    """The org's verify token; none for an unknown org or a number not its own."""
+    if phone_id is not None and not _owns_number(org_id, phone_id):
+        return None
     account = whatsapp_account(org_id)
     return account.verify_token if account else None
 
 
-def _org_number(org_id: int, phone_id: str) -> PhoneNumber:
-    number = db.session.scalar(
-        select(PhoneNumber).where(
-            PhoneNumber.org_id == org_id, PhoneNumber.phone_number_id == phone_id
-        )
+def _owns_number(org_id: int, phone_id: str) -> bool:
+    query = select(PhoneNumber.id).where(
+        PhoneNumber.org_id == org_id, PhoneNumber.phone_number_id == phone_id
     )
-    if number is None:
-        abort(404, message=f"No phone number {phone_id} in this organization.")
-    return number
+    return db.session.scalar(query) is not None
 
 
 @blp.route("/webhook")
 class GlobalWebhook(MethodView):
     decorators = [limiter.exempt]
 
+    @blp.doc(security=[])
     @blp.arguments(VerifyArgsSchema, location="query")
     @blp.response(200, content_type="text/plain")
     def get(self, args):
         """Verify the legacy global webhook with WFB_VERIFY_TOKEN."""
         return _challenge(args, current_app.config["SETTINGS"].WFB_VERIFY_TOKEN)
 
+    @blp.doc(security=[])
     @blp.response(200, AckSchema)
     @blp.doc(description="Signed with META_APP_SECRET; routed by phone_number_id.")
     def post(self):
@@ -155,13 +152,14 @@ class GlobalWebhook(MethodView):
 class OrgWebhook(MethodView):
     decorators = [limiter.exempt]
 
+    @blp.doc(security=[])
     @blp.arguments(VerifyArgsSchema, location="query")
     @blp.response(200, content_type="text/plain")
     def get(self, args, org_id):
         """Verify the org's webhook with its verify token."""
-        _org_or_404(org_id)
         return _challenge(args, _verify_token(org_id))
 
+    @blp.doc(security=[])
     @blp.response(200, AckSchema)
     @blp.doc(description="Signed with the org's app secret.")
     def post(self, org_id):
@@ -175,19 +173,20 @@ class OrgWebhook(MethodView):
 class PhoneWebhook(MethodView):
     decorators = [limiter.exempt]
 
+    @blp.doc(security=[])
     @blp.arguments(VerifyArgsSchema, location="query")
     @blp.response(200, content_type="text/plain")
     def get(self, args, org_id, phone_id):
         """Verify a webhook that serves one of the org's numbers."""
-        _org_or_404(org_id)
-        _org_number(org_id, phone_id)
-        return _challenge(args, _verify_token(org_id))
+        return _challenge(args, _verify_token(org_id, phone_id))
 
+    @blp.doc(security=[])
     @blp.response(200, AckSchema)
     @blp.doc(description="Signed with the org's app secret; other numbers ignored.")
     def post(self, org_id, phone_id):
         """Receive messages and statuses for one of the org's numbers."""
         body = _raw_body()
         status, secret = _posting_org(org_id)
-        _org_number(org_id, phone_id)
+        if not _owns_number(org_id, phone_id):
+            secret = None
         return _receive(body, secret, org_id, status, phone_id)
