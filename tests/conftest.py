@@ -14,7 +14,7 @@ from wfb.extensions import db
 from wfb.jobs import huey
 from wfb.settings import Settings, sqlalchemy_url
 
-pytest_plugins = ["tests.roles", "tests.smtp"]
+pytest_plugins = ["tests.browser", "tests.roles", "tests.smtp"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")

@@ -4,29 +4,20 @@
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 
+from tests.browser import needs_browser, new_page, shot
 from tests.processes import ROOT, wait_until_up
 
-CHROMIUM = shutil.which("chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
 BASE = "http://127.0.0.1:8000"
 LOGIN_LINE = re.compile(r"Demo login: (\S+) / (\S+)")
 
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium"),
-    pytest.mark.skipif(
-        bool(os.environ.get("TEST_DATABASE_URL")),
-        reason="the browser runs once, in the embedded pass",
-    ),
-]
+pytestmark = needs_browser
 
 
 @pytest.fixture
@@ -68,29 +59,8 @@ def make_run(tmp_path):
 
 
 @pytest.fixture
-def page(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync",
-            ],
-        )  # fmt: skip
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+def page(browser):
+    return new_page(browser)
 
 
 def test_make_run_serves_the_sandbox_with_the_demo_flow_answering(make_run, page):

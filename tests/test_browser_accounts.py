@@ -2,14 +2,10 @@
 gunicorn: an admin signs up, invites a marketing user on the team page, the invitee
 signs up through the invitation's link, and the admin sees the role."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from tests.browser import needs_browser, new_page, shot
 from tests.processes import (
-    ROOT,
     free_port,
     gunicorn,
     migrate,
@@ -18,20 +14,12 @@ from tests.processes import (
     wait_until_up,
 )
 
-CHROMIUM = shutil.which("chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
 PASSWORD = "correct-horse-battery"
 ORG = "Kiran Bakery"
 ADMIN_EMAIL = "kiran@bakery.test"
 INVITEE_EMAIL = "meera@bakery.test"
 
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium"),
-    pytest.mark.skipif(
-        bool(os.environ.get("TEST_DATABASE_URL")),
-        reason="the browser runs once, in the embedded pass",
-    ),
-]
+pytestmark = needs_browser
 
 
 @pytest.fixture
@@ -48,37 +36,6 @@ def base(tmp_path):
     with running(gunicorn(port, workers=1), env, log):
         wait_until_up(f"http://127.0.0.1:{port}/openapi.json", log)
         yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync",
-            ],
-        )  # fmt: skip
-        yield browser
-        browser.close()
-
-
-def new_page(browser):
-    """A page in a context of its own, so each person has their own cookies."""
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.set_default_timeout(15000)
-    return page
-
-
-def shot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def test_an_invited_marketing_user_signs_up_and_shows_on_the_team_page(base, browser):
