@@ -172,6 +172,7 @@ def test_wrong_answers_then_fallback_edge(client, org, graph, admin):
         {"source": "menu", "source_handle": "fallback", "target": "human"}
     ]
     assert admin.put(f"/flows/{flow['id']}", json=structure).status_code == 200
+    assert admin.post(f"/flows/{flow['id']}/publish", json={}).status_code == 201
     say(client, org, "slot", "wamid.F0")
 
     for i in range(1, 5):
@@ -246,9 +247,7 @@ def test_message_delivered_twice_is_answered_once(client, org, graph):
     assert texts(graph) == ["Shall we book it?"]
 
 
-def test_editing_a_flow_leaves_running_sessions_on_their_version(
-    client, org, graph, admin
-):
+def test_publishing_leaves_running_sessions_on_their_version(client, org, graph, admin):
     say(client, org, "slot", "wamid.V0")
     flow = admin.get("/flows").json["items"][0]
     edited = {**BOOKING, "nodes": [dict(n) for n in BOOKING["nodes"]]}
@@ -258,13 +257,18 @@ def test_editing_a_flow_leaves_running_sessions_on_their_version(
         "data": {"text": "NEW TEXT"},
     }
     assert admin.put(f"/flows/{flow['id']}", json=edited).status_code == 200
-
     say(client, org, "Confirm", "wamid.V1")
     say(client, org, "slot", "wamid.V2")
+    assert admin.post(f"/flows/{flow['id']}/publish", json={}).status_code == 201
     say(client, org, "Confirm", "wamid.V3")
+    say(client, org, "slot", "wamid.V4")
+    say(client, org, "Confirm", "wamid.V5")
 
+    # A saved draft changes nothing; publishing changes new sessions only.
     assert texts(graph) == [
-        "Shall we book it?", "Booked, Priya Sharma!", "Shall we book it?", "NEW TEXT",
+        "Shall we book it?", "Booked, Priya Sharma!",
+        "Shall we book it?", "Booked, Priya Sharma!",
+        "Shall we book it?", "NEW TEXT",
     ]  # fmt: skip
 
 

@@ -46,6 +46,8 @@ def test_find_keyword_flow_takes_the_lowest_active_flow_and_its_current_version(
     create(other_admin, keyword_flow(["book"], "exact"))
     edited = keyword_flow(["book", "slot"], "contains")
     assert admin.put(f"/flows/{first['id']}", json=edited).status_code == 200
+    assert find_keyword_flow(org_id(admin), "book").number == 1
+    assert admin.post(f"/flows/{first['id']}/publish", json={}).status_code == 201
 
     found = find_keyword_flow(org_id(admin), "book")
 

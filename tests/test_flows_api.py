@@ -1,4 +1,4 @@
-"""/flows: saving checked structures as immutable versions, per org."""
+"""/flows: checked drafts, published as immutable versions, per org."""
 
 import copy
 
@@ -224,7 +224,7 @@ def test_body_without_nodes_points_at_the_field(admin):
     }
 
 
-def test_put_with_new_nodes_makes_version_two_and_keeps_version_one(admin):
+def test_put_saves_the_draft_and_the_published_version_runs_on(admin):
     flow = create(admin)
     edited = copy.deepcopy(welcome_flow())
     edited["nodes"][1]["data"]["text"] = "Welcome back!"
@@ -232,17 +232,38 @@ def test_put_with_new_nodes_makes_version_two_and_keeps_version_one(admin):
     response = admin.put(f"/flows/{flow['id']}", json=edited)
 
     assert response.status_code == 200
-    assert response.json["version"] == 2
+    assert (response.json["version"], response.json["draft_changed"]) == (1, True)
     assert response.json["nodes"][1]["data"] == {"text": "Welcome back!"}
+    db.session.expire_all()
+    [first] = versions(flow["id"])
+    assert first.nodes == welcome_flow()["nodes"]
+    assert db.session.get(Flow, flow["id"]).current_version_id == first.id
+
+
+def test_publish_makes_version_two_and_keeps_version_one(admin):
+    flow = create(admin)
+    edited = copy.deepcopy(welcome_flow())
+    edited["nodes"][1]["data"]["text"] = "Welcome back!"
+    admin.put(f"/flows/{flow['id']}", json=edited)
+
+    response = admin.post(f"/flows/{flow['id']}/publish", json={"note": "Warmer"})
+
+    assert response.status_code == 201
+    assert response.json["number"] == 2
+    assert response.json["note"] == "Warmer"
+    assert response.json["current"] is True
+    assert response.json["published_by"]["email"] == "admin@acme.test"
     db.session.expire_all()
     first, second = versions(flow["id"])
     assert (first.number, second.number) == (1, 2)
     assert first.nodes == welcome_flow()["nodes"]
     assert second.nodes == edited["nodes"]
     assert db.session.get(Flow, flow["id"]).current_version_id == second.id
+    read = admin.get(f"/flows/{flow['id']}").json
+    assert (read["version"], read["draft_changed"]) == (2, False)
 
 
-def test_put_leaves_running_sessions_on_their_version(admin):
+def test_publish_leaves_running_sessions_on_their_version(admin):
     flow = create(admin)
     [first] = versions(flow["id"])
     session_id = start_session(first)
@@ -251,9 +272,9 @@ def test_put_leaves_running_sessions_on_their_version(admin):
     changed["edges"] = welcome_flow()["edges"][2:] + [
         {"source": "start", "target": "menu"}
     ]
-    response = admin.put(f"/flows/{flow['id']}", json=changed)
+    assert admin.put(f"/flows/{flow['id']}", json=changed).status_code == 200
+    assert admin.post(f"/flows/{flow['id']}/publish", json={}).status_code == 201
 
-    assert response.status_code == 200
     db.session.expire_all()
     session = db.session.get(FlowSession, session_id)
     assert session.flow_version_id == first.id
@@ -373,6 +394,7 @@ def test_list_pages_in_id_order_with_the_total(admin, other_admin):
         "trigger",
         "active",
         "version",
+        "draft_changed",
         "created_at",
         "updated_at",
         "phone_number_ids",

@@ -41,6 +41,7 @@ ACCESS = [
     (ALL, f"/phone-numbers{CONTENT}", {ADMIN}),
     (WRITES, f"/sales-team{CONTENT}", {ADMIN}),
     (READS, f"/sales-team{CONTENT}", ORG_ROLES),
+    (WRITES, "(/api/v1)?/flows/[^/]+/phone-numbers", {ADMIN}),
     (
         ALL,
         f"(/api/v1)?/(flows|bots|knowledge-bases|campaigns|templates){CONTENT}",
@@ -137,12 +138,19 @@ def _marketing_user_unchanged(world, value) -> bool:
     ]
 
 
+def _version_kept(world, value) -> bool:
+    flow_id = world.value("flow_id", "/flows/{flow_id}/versions/{number}")
+    return world.a.admin.get(f"/flows/{flow_id}/versions/{value}").status_code == 200
+
+
 def _org_active(world, value) -> bool:
     return world.a.admin.get("/auth/me").status_code == 200
 
 
 FACTORIES = {
     "flow_id": (_flow, _gettable("/flows/{}")),
+    # Version 1 of org A's flow (made with it).
+    "number": (lambda world: 1, _version_kept),
     "phone_id": (_phone, _gettable("/phone-numbers/{}")),
     "member_id": (_member, _listed("/sales-team", "id")),
     "email": (_invitation, _listed("/admin/access-list", "email")),

@@ -17,14 +17,13 @@ from wfb.accounts.models import Org
 from wfb.conversations import outbox
 from wfb.extensions import db
 from wfb.flows import answers, calls
-from wfb.flows.models import Flow, FlowSession, FlowVersion
+from wfb.flows.models import OPEN, Flow, FlowSession, FlowVersion
 from wfb.flows.run import Run
 from wfb.flows.service import find_keyword_flow
 from wfb.jobs import task
 from wfb.models_base import utcnow
 
 logger = logging.getLogger(__name__)
-OPEN = ("running", "waiting", "delayed")
 
 
 def handle_inbound(received) -> list:

@@ -98,7 +98,7 @@ class Run:
             if node is None:
                 self.finish("completed")
                 return
-            self.session.node_id = node_id
+            self._enter(node_id)
             node_id = steps.STEPS[node["type"]](self, node)
             if node_id is steps.STOP:
                 return
@@ -106,6 +106,13 @@ class Run:
             "session %s ran %s steps without waiting; ended", self.session.id, MAX_STEPS
         )
         self.finish("ended")
+
+    def _enter(self, node_id: str) -> None:
+        self.session.node_id = node_id
+        visited = self.session.visited or []
+        if node_id not in visited:
+            # A new list, as the column does not track changes made in place.
+            self.session.visited = [*visited, node_id]
 
     def answer(self, payload: dict) -> None:
         """Follow the waiting node's edge that the customer's reply picks, or re-ask."""

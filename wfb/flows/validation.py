@@ -1,14 +1,18 @@
 """The rules a flow's structure keeps before it is saved (design, section 5).
 
 `validate_flow` returns every problem it finds, each naming the node at fault, so an
-editor can mark them all at once; `ensure_valid` answers the first one as a 422.
+editor can mark them all at once; `check_flow` adds what the structure names in the
+org's account, and `ensure_valid` answers the first problem as a 422.
 """
 
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
 from flask_smorest import abort
+from sqlalchemy import select
 
+from wfb.accounts.models import User
+from wfb.extensions import db
 from wfb.flows import patterns
 from wfb.flows.node_rules import (
     FALLBACK,
@@ -56,12 +60,53 @@ def validate_flow(structure: dict) -> list[Problem]:
     return problems
 
 
-def ensure_valid(structure: dict) -> None:
-    """Abort with a 422 naming the first problem, all of them under errors.flow."""
+def check_flow(structure: dict, org_id: int) -> list[Problem]:
+    """Every problem of the structure, and of what it names in the org's account."""
     problems = validate_flow(structure)
+    nodes = structure.get("nodes")
+    if isinstance(nodes, list):
+        problems += _check_members(nodes, org_id)
+    return problems
+
+
+def ensure_valid(structure: dict, org_id: int) -> None:
+    """Abort with a 422 naming the first problem, all of them under errors.flow."""
+    problems = check_flow(structure, org_id)
     if problems:
         found = [problem.as_dict() for problem in problems]
         abort(422, message=problems[0].message, errors={"flow": found})
+
+
+def _check_members(nodes: list, org_id: int) -> list[Problem]:
+    """Assign nodes hand over to a member of this org; an imported flow may name
+    someone of the org it came from."""
+    wanted = {
+        node["id"]: data["member_id"]
+        for node in nodes
+        if isinstance(node, dict)
+        and node.get("type") == "assign"
+        and isinstance(data := node.get("data"), dict)
+        and type(data.get("member_id")) is int
+    }
+    if not wanted:
+        return []
+    members = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.org_id == org_id, User.id.in_(set(wanted.values()))
+            )
+        )
+    )
+    return [
+        Problem(
+            node_id,
+            "member",
+            f"Node '{node_id}' hands over to member {member_id}, "
+            "who is not in this organization.",
+        )
+        for node_id, member_id in wanted.items()
+        if member_id not in members
+    ]
 
 
 def _check_trigger(trigger) -> list[Problem]:
