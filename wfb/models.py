@@ -2,16 +2,20 @@
 
 from wfb.accounts.models import Invitation, Org, PasswordReset, User
 from wfb.audit.models import AuditEvent
+from wfb.campaigns.models import Campaign, CampaignRecipient
 from wfb.contacts.models import Contact
 from wfb.conversations.models import Conversation, Message
 from wfb.credentials.models import OpenAIKey, WhatsAppAccount
 from wfb.flows.models import Flow, FlowSession, FlowVersion
+from wfb.message_templates.models import MessageTemplate
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.sales_team.models import SalesMember
 from wfb.webhooks.models import WebhookEvent
 
 __all__ = [
     "AuditEvent",
+    "Campaign",
+    "CampaignRecipient",
     "Contact",
     "Conversation",
     "Flow",
@@ -19,6 +23,7 @@ __all__ = [
     "FlowVersion",
     "Invitation",
     "Message",
+    "MessageTemplate",
     "OpenAIKey",
     "Org",
     "PasswordReset",

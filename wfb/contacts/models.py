@@ -4,7 +4,13 @@ from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wfb.extensions import db
-from wfb.models_base import JSONValue, TenantMixin, UTCDateTime, created_at_column
+from wfb.models_base import (
+    JSONValue,
+    TenantMixin,
+    UTCDateTime,
+    created_at_column,
+    utcnow,
+)
 
 
 class Contact(TenantMixin, db.Model):
@@ -21,6 +27,9 @@ class Contact(TenantMixin, db.Model):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
 
     @property
     def wa_id(self) -> str:
