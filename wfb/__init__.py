@@ -48,6 +48,8 @@ def configure(app: Flask, settings: Settings) -> None:
         JWT_COOKIE_SECURE=settings.production,
         JWT_COOKIE_SAMESITE="Lax",
         JWT_COOKIE_CSRF_PROTECT=True,
+        # Pings find sockets whose client vanished without closing them.
+        SOCK_SERVER_OPTIONS={"ping_interval": 25},
         JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.ACCESS_TOKEN_MINUTES),
         JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.REFRESH_TOKEN_DAYS),
         RATELIMIT_ENABLED=settings.RATELIMIT_ENABLED,
@@ -103,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from wfb.credentials.routes import blp as credentials
     from wfb.dashboard import register_pages
     from wfb.flows.routes import blp as flows
+    from wfb.live.socket import bp as live
     from wfb.phone_numbers.routes import blp as phone_numbers
     from wfb.sales_team.routes import blp as sales_team
     from wfb.sandbox.routes import bp as sandbox
@@ -122,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
     register_pages(app)
+    app.register_blueprint(live)
     if app.config["SETTINGS"].WFB_SANDBOX:
         app.register_blueprint(sandbox)
 
