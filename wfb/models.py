@@ -4,7 +4,7 @@ from wfb.accounts.models import Invitation, Org, PasswordReset, User
 from wfb.audit.models import AuditEvent
 from wfb.campaigns.models import Campaign, CampaignRecipient
 from wfb.contacts.models import Contact
-from wfb.conversations.models import Conversation, Message
+from wfb.conversations.models import Conversation, MediaFile, Message
 from wfb.credentials.models import OpenAIKey, WhatsAppAccount
 from wfb.flows.models import Flow, FlowSession, FlowVersion
 from wfb.message_templates.models import MessageTemplate
@@ -22,6 +22,7 @@ __all__ = [
     "FlowSession",
     "FlowVersion",
     "Invitation",
+    "MediaFile",
     "Message",
     "MessageTemplate",
     "OpenAIKey",

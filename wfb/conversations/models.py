@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wfb.extensions import db
@@ -67,6 +67,10 @@ class Message(TenantMixin, db.Model):
     context_wamid: Mapped[str | None] = mapped_column(String(200))
     timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person who wrote an outbound message; None when automation sent it.
+    sent_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = created_at_column()
 
     def advance(self, status: str, at: datetime | None = None) -> bool:
@@ -80,3 +84,26 @@ class Message(TenantMixin, db.Model):
         self.status = status
         self.status_at = at
         return True
+
+
+class MediaFile(TenantMixin, db.Model):
+    """The bytes of an inbound message's media, fetched from Meta while its link
+    lives, kept in the database so every web process of every shape can serve it."""
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    media_id: Mapped[str] = mapped_column(String(100))
+    # pending, stored or failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    error: Mapped[str | None] = mapped_column(String(300))
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wfb.extensions import db
-from wfb.models_base import TenantMixin, created_at_column
+from wfb.models_base import TenantMixin, UTCDateTime, created_at_column
 
 
 class SalesMember(TenantMixin, db.Model):
@@ -25,4 +25,8 @@ class SalesMember(TenantMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("users.id", ondelete="SET NULL")
     )
+    # Only active members with a user account are given new leads, in turn: the one
+    # given a lead longest ago (or never) is next.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = created_at_column()
