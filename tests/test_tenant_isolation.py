@@ -139,7 +139,7 @@ def _marketing_user_unchanged(world, value) -> bool:
 
 
 def _version_kept(world, value) -> bool:
-    flow_id = world.value("flow_id", "/flows/{flow_id}/versions/{number}")
+    flow_id = world.value("flow_id", "/flows/{flow_id}/versions/{version}")
     return world.a.admin.get(f"/flows/{flow_id}/versions/{value}").status_code == 200
 
 
@@ -150,7 +150,7 @@ def _org_active(world, value) -> bool:
 FACTORIES = {
     "flow_id": (_flow, _gettable("/flows/{}")),
     # Version 1 of org A's flow (made with it).
-    "number": (lambda world: 1, _version_kept),
+    "version": (lambda world: 1, _version_kept),
     "phone_id": (_phone, _gettable("/phone-numbers/{}")),
     "member_id": (_member, _listed("/sales-team", "id")),
     "email": (_invitation, _listed("/admin/access-list", "email")),

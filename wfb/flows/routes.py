@@ -123,27 +123,27 @@ def versions(args, flow_id):
     return page_body([version_body(flow, v) for v in found], total, args)
 
 
-@blp.route("/<int:flow_id>/versions/<int:number>")
+@blp.route("/<int:flow_id>/versions/<int:version>")
 @blp.response(200, VersionStructureSchema)
 @editors
-def version(flow_id, number):
+def version_structure(flow_id, version):
     """One published version with its whole structure."""
     flow = get_or_404(Flow, flow_id, what="flow")
-    found = published_or_404(flow, number)
+    found = published_or_404(flow, version)
     return {
         **version_body(flow, found),
         **{k: getattr(found, k) for k in service.VERSIONED},
     }
 
 
-@blp.route("/<int:flow_id>/versions/<int:number>/restore", methods=["POST"])
+@blp.route("/<int:flow_id>/versions/<int:version>/restore", methods=["POST"])
 @blp.response(200, FlowSchema)
 @editors
-def restore(flow_id, number):
+def restore(flow_id, version):
     """Make a published version the draft again; publish it to run it."""
     flow = get_or_404(Flow, flow_id, what="flow")
     service.lock(flow)
-    service.restore(flow, published_or_404(flow, number))
+    service.restore(flow, published_or_404(flow, version))
     db.session.commit()
     return service.flow_bodies([flow])[0]
 
