@@ -1,6 +1,7 @@
 """/flows: checked drafts, published as immutable versions, per org."""
 
 import copy
+import json
 
 import pytest
 from sqlalchemy import select
@@ -410,3 +411,17 @@ def test_list_defaults_to_twenty_a_page_and_refuses_more_than_100(admin):
     assert (default["page"], default["page_size"], default["total"]) == (1, 20, 1)
     assert too_big.status_code == 422
     assert list(too_big.json["errors"]["query"]) == ["page_size"]
+
+
+def test_nan_and_infinity_are_refused_as_bad_json(admin):
+    raw = json.dumps(welcome_flow()).replace('"Welcome"', "NaN", 1)
+
+    response = admin.client.post(
+        "/flows",
+        data=raw,
+        headers={"Authorization": f"Bearer {admin.token}"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert admin.get("/flows").json["total"] == 0
