@@ -71,15 +71,19 @@ def test_the_nav_shows_only_the_pages_of_the_role(pages):
     }
     figures = html(pages["super_admin"].get("/app/super-admin"))
 
+    marketing = ["/app/inbox", "/app/flows", "/app/contacts", "/app/templates",
+                 "/app/campaigns", "/app/sandbox"]  # fmt: skip
     assert nav["admin"] == [
-        "/app/sandbox",
+        *marketing,
         "/app/team",
         "/app/settings",
         "/app/phone-numbers",
         "/app/sales-team",
     ]
-    assert nav["marketing"] == ["/app/sandbox", "/app/sales-team"]
-    assert nav["sales"] == ["/app/sandbox", "/app/sales-team"]
+    assert nav["marketing"] == [*marketing, "/app/sales-team"]
+    assert nav["sales"] == [
+        "/app/inbox", "/app/contacts", "/app/sandbox", "/app/sales-team",
+    ]  # fmt: skip
     assert re.findall(r'<a href="(/app/[^"]+)"', figures)[:2] == [
         "/app/super-admin",
         "/app/super-admin/organizations",

@@ -41,6 +41,11 @@ REFRESH_WITHIN_SECONDS = 15 * 60
 
 # The top bar, in order; each link shows only to the roles its page lets in.
 NAV = (
+    ("Inbox", "inbox_pages.inbox"),
+    ("Flows", "flow_pages.flows"),
+    ("Contacts", "contacts_pages.contacts"),
+    ("Templates", "message_templates_pages.templates"),
+    ("Campaigns", "campaigns_pages.campaigns"),
     ("Sandbox", "sandbox_pages.phone"),
     ("Team", "team_pages.members"),
     ("Settings", "credential_pages.settings"),
@@ -104,16 +109,21 @@ def page_context() -> dict:
     }
 
 
-def nav_links(user) -> list[tuple[str, str]]:
-    """The top bar's (label, endpoint) pairs that this user's role may open."""
+def nav_links(user) -> list[tuple[str, str, bool]]:
+    """The top bar's (label, address, current) for the pages this user's role may
+    open; the current one is the longest address the page's path starts with."""
     if user is None:
         return []
     views = current_app.view_functions
-    return [
-        (label, endpoint)
+    links = [
+        (label, url_for(endpoint))
         for label, endpoint in NAV
         if user.role in getattr(views.get(endpoint), "page_roles", ())
     ]
+    path = request.path.rstrip("/")
+    within = [url for _, url in links if path == url or path.startswith(url + "/")]
+    current = max(within, key=len, default=None)
+    return [(label, url, url == current) for label, url in links]
 
 
 def not_found(error):

@@ -54,9 +54,9 @@ class Flows(MethodView):
 
 
 @blp.route("/validate", methods=["POST"])
+@editors
 @blp.arguments(StructureSchema)
 @blp.response(200, CheckSchema)
-@editors
 def validate(data):
     """Check a structure as saving would, naming each problem's node; keep nothing."""
     problems = [problem.as_dict() for problem in check_flow(data, current_org_id())]
@@ -95,9 +95,9 @@ class FlowById(MethodView):
 
 
 @blp.route("/<int:flow_id>/publish", methods=["POST"])
+@editors
 @blp.arguments(PublishSchema)
 @blp.response(201, VersionSchema)
-@editors
 def publish(data, flow_id):
     """Freeze the draft as the next version, which new sessions run from now on;
     running sessions finish on the version they began."""
@@ -111,9 +111,9 @@ def publish(data, flow_id):
 
 
 @blp.route("/<int:flow_id>/versions")
+@editors
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, VersionPageSchema)
-@editors
 def versions(args, flow_id):
     """The flow's published versions, newest first, with who published each."""
     flow = get_or_404(Flow, flow_id, what="flow")
@@ -124,8 +124,8 @@ def versions(args, flow_id):
 
 
 @blp.route("/<int:flow_id>/versions/<int:version>")
-@blp.response(200, VersionStructureSchema)
 @editors
+@blp.response(200, VersionStructureSchema)
 def version_structure(flow_id, version):
     """One published version with its whole structure."""
     flow = get_or_404(Flow, flow_id, what="flow")
@@ -137,8 +137,8 @@ def version_structure(flow_id, version):
 
 
 @blp.route("/<int:flow_id>/versions/<int:version>/restore", methods=["POST"])
-@blp.response(200, FlowSchema)
 @editors
+@blp.response(200, FlowSchema)
 def restore(flow_id, version):
     """Make a published version the draft again; publish it to run it."""
     flow = get_or_404(Flow, flow_id, what="flow")
@@ -149,9 +149,9 @@ def restore(flow_id, version):
 
 
 @blp.route("/<int:flow_id>/analytics")
+@editors
 @blp.arguments(AnalyticsArgsSchema, location="query")
 @blp.response(200, AnalyticsSchema)
-@editors
 def flow_analytics(args, flow_id):
     """Drop-off of a published version (the current one unless `version` is given):
     for each node, the sessions that reached it, wait at it and stopped there."""
@@ -166,8 +166,8 @@ def flow_analytics(args, flow_id):
 
 
 @blp.route("/<int:flow_id>/export")
-@blp.response(200, ExportSchema)
 @editors
+@blp.response(200, ExportSchema)
 def export(flow_id):
     """The flow's draft as a JSON file, which `POST /flows` imports into any org."""
     flow = get_or_404(Flow, flow_id, what="flow")
@@ -177,8 +177,8 @@ def export(flow_id):
 
 
 @blp.route("/<int:flow_id>/duplicate", methods=["POST"])
-@blp.response(201, FlowSchema)
 @editors
+@blp.response(201, FlowSchema)
 def duplicate(flow_id):
     """Copy the flow's draft into a new flow, inactive and unpublished."""
     flow = get_or_404(Flow, flow_id, what="flow")
@@ -188,9 +188,9 @@ def duplicate(flow_id):
 
 
 @blp.route("/<int:flow_id>/phone-numbers", methods=["PUT"])
+@login_required("admin")
 @blp.arguments(NumbersSchema)
 @blp.response(200, FlowSchema)
-@login_required("admin")
 def phone_numbers(data, flow_id):
     """Make exactly these of the org's numbers answer with this flow; numbers that
     had it and are not listed keep no flow."""
