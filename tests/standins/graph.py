@@ -81,16 +81,24 @@ class GraphStandIn:
             return [r.body for r in self.requests if _is_send(r) and r.status == 200]
 
     def fail_next(
-        self, code=None, times=1, status=None, details=None, endpoint="messages"
+        self,
+        code=None,
+        times=1,
+        status=None,
+        details=None,
+        endpoint="messages",
+        after=0,
     ) -> None:
         """Answer the next `times` requests with Meta's error for `code`.
 
         Without a code, the answer is a bare HTTP `status` with an HTML body, as a
         proxy gives. `endpoint` (default "messages") picks the calls it applies to:
         "messages", "media", "media_url", "download", "templates", "upload", "phone",
-        or None for any call.
+        or None for any call. `after` lets that many of those calls succeed first
+        (the second page of a list, say).
         """
-        self._add_rule(Rule("fail", endpoint, times, code, status, details))
+        rule = Rule("fail", endpoint, times, code, status, details, skip=after)
+        self._add_rule(rule)
 
     def delay_next(self, seconds: float, times=1, endpoint="messages") -> None:
         """Answer the next requests only after `seconds` (they still succeed)."""
@@ -123,6 +131,9 @@ class GraphStandIn:
     def _take_rule(self, endpoint: str) -> Rule | None:
         with self._lock:
             for rule in self._rules:
+                if rule.endpoint in (None, endpoint) and rule.skip > 0:
+                    rule.skip -= 1
+                    return None
                 if rule.endpoint in (None, endpoint):
                     rule.times -= 1
                     if rule.times <= 0:

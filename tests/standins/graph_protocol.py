@@ -71,6 +71,8 @@ class Rule:
     status: int | None = None
     details: str | None = None
     seconds: float = 0.0
+    # Requests to let through untouched before the behaviour starts.
+    skip: int = 0
 
 
 # code: (HTTP status, Meta's title, details)

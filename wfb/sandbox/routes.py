@@ -4,17 +4,20 @@ Only numbers marked `is_sandbox` can send here. A successful send gets a fresh w
 and, a moment later, the `sent` and `delivered` status webhooks that Meta would post.
 Limitation: the sandbox does not enforce the 24-hour customer-service window, the
 per-number send rate or template approval; every well-formed message is accepted.
-Limitation: it stands in for sending only; media, templates and number info calls
-answer Meta's "unsupported request" error.
+It also answers a sandbox org's template calls (list, create, delete and the
+resumable upload of header samples; see `wfb.message_templates.sandbox`).
+Limitation: media and number info calls answer Meta's "unsupported request" error.
 """
 
 import logging
 import secrets
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, request
 from sqlalchemy import select
 
 from wfb.extensions import db
+from wfb.message_templates import sandbox as templates
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.sandbox.tasks import post_statuses
 from wfb.sandbox.transport import is_internal
@@ -137,9 +140,68 @@ def send_message(version, phone_number_id):
     )
 
 
+@bp.route(
+    "/graph/<version>/<waba_id>/message_templates", methods=["GET", "POST", "DELETE"]
+)
+def message_templates(version, waba_id):
+    """List, create or delete a sandbox org's templates, as Meta does."""
+    org_id = template_account(waba_id, "waba_id").org_id
+    if request.method == "POST":
+        return jsonify(templates.created(org_id, request.get_json(silent=True)))
+    if request.method == "DELETE":
+        args = request.args
+        return jsonify(templates.deleted(org_id, args.get("name"), args.get("hsm_id")))
+    args = request.args
+    page = templates.template_page(org_id, args.get("limit"), args.get("after"))
+    if page.pop("more"):
+        query = {**args.to_dict(), "after": page["paging"]["cursors"]["after"]}
+        path = f"graph/{version}/{waba_id}/message_templates"
+        page["paging"]["next"] = f"{request.host_url}{path}?{urlencode(query)}"
+    return jsonify(page)
+
+
+@bp.post("/graph/<version>/<app_id>/uploads")
+def start_upload(version, app_id):
+    """Step 1 of the resumable upload of a template header sample."""
+    template_account(app_id, "app_id")
+    return jsonify(templates.upload_session(app_id, request.args))
+
+
+@bp.post("/graph/<version>/<session_id>")
+def finish_upload(version, session_id):
+    """Step 2 of the resumable upload: the file's bytes, answered with a handle."""
+    if not session_id.startswith("upload:"):
+        return unsupported_call(f"{version}/{session_id}")
+    if not is_internal(request.environ):
+        abort(404)
+    app_id = templates.upload_app(session_id)
+    template_account(app_id, "app_id")
+    offset = request.headers.get("file_offset")
+    return jsonify(templates.upload_handle(session_id, request.get_data(), offset))
+
+
+def template_account(object_id: str, by: str):
+    """The sandbox account named in the path, when the caller holds its token.
+
+    Template calls carry the org's own (sandbox) token, as Meta's do, so one org
+    cannot reach another's templates by naming its WABA.
+    """
+    if not is_internal(request.environ):
+        abort(404)
+    _, _, token = request.headers.get("Authorization", "").partition(" ")
+    if not token.strip():
+        raise GraphError(190, "Invalid OAuth access token", status=401)
+    return templates.sandbox_account(object_id, token.strip(), by)
+
+
+@bp.errorhandler(templates.SandboxRefusal)
+def answer_sandbox_refusal(refusal: templates.SandboxRefusal):
+    return answer_graph_error(GraphError(refusal.code, refusal.message))
+
+
 @bp.route("/graph/<path:rest>", methods=["GET", "POST", "DELETE"])
 def unsupported_call(rest):
-    """Any other Graph call: the sandbox stands in for sending only."""
+    """Any other Graph call: the sandbox stands in for sending and templates only."""
     require_bearer()
     raise GraphError(
         100,
