@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from tests.support import give_credentials
+from tests.support import give_credentials, post_webhook, text_message
 from tests.test_flow_validation import welcome_flow
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -109,11 +109,30 @@ def _member(world):
     return response.json["id"]
 
 
+def _contact(world):
+    response = world.a.admin.post("/contacts", json={"phone": "+919876500002"})
+    assert response.status_code == 201, response.json
+    return response.json["id"]
+
+
 def _invitation(world):
     body = {"email": "pending@acme.test", "role": "sales"}
     response = world.a.admin.post("/admin/access-list", json=body)
     assert response.status_code == 201, response.json
     return "pending@acme.test"
+
+
+def _template(world):
+    body = {
+        "name": "isolation_check",
+        "language": "en_US",
+        "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Your visit is confirmed."}],
+    }
+    give_credentials(world.a.admin)
+    response = world.a.admin.post("/templates", json=body)
+    assert response.status_code == 201, response.json
+    return body["name"]
 
 
 def _listed(path: str, key: str):
@@ -147,15 +166,64 @@ def _org_active(world, value) -> bool:
     return world.a.admin.get("/auth/me").status_code == 200
 
 
+def _campaign(world):
+    from tests.test_campaigns_api import add_template
+
+    add_template(world.a.org_id)
+    body = {
+        "name": "Scheduled",
+        "phone_number_id": world.value("phone_id", "/campaigns/{campaign_id}"),
+        "template": {"name": "order_update", "language": "en_US",
+                     "parameters": ["Asha", "ORD-1"]},
+        "audience": {"all": True},
+        "schedule_at": "2100-01-01T00:00:00+00:00",
+    }  # fmt: skip
+    response = world.a.admin.post("/campaigns/send", json=body)
+    assert response.status_code == 202, response.json
+    return response.json["id"]
+
+
+def _campaign_scheduled(world, value) -> bool:
+    return world.a.admin.get(f"/campaigns/{value}").json["status"] == "scheduled"
+
+
+def _customer(world):
+    world.value("phone_id", "/phone-numbers/{phone_id}")
+    org_id = world.a.org_id
+    body = text_message("hi", "wamid.ISOLATION", phone_number_id="200000000000901")
+    response = post_webhook(
+        world.a.admin.client, body, "test_app_secret_0001", f"/webhook/{org_id}"
+    )
+    assert response.status_code == 200
+    return "15550002222"
+
+
+def _customer_message(world):
+    number = world.value("number", "/conversations/{number}")
+    history = world.a.admin.get(f"/conversations/{number}/messages").json
+    return history["items"][0]["id"]
+
+
+def _message_kept(world, value) -> bool:
+    history = world.a.admin.get("/conversations/15550002222/messages").json
+    return value in [message["id"] for message in history["items"]]
+
+
 FACTORIES = {
     "flow_id": (_flow, _gettable("/flows/{}")),
     # Version 1 of org A's flow (made with it).
     "version": (lambda world: 1, _version_kept),
     "phone_id": (_phone, _gettable("/phone-numbers/{}")),
     "member_id": (_member, _listed("/sales-team", "id")),
+    "contact_id": (_contact, _gettable("/contacts/{}")),
     "email": (_invitation, _listed("/admin/access-list", "email")),
     "user_id": (lambda world: world.a.marketing.id, _marketing_user_unchanged),
     "org_id": (lambda world: world.a.org_id, _org_active),
+    "campaign_id": (_campaign, _campaign_scheduled),
+    "name": (_template, _listed("/templates?sync=false", "name")),
+    "number": (_customer, _gettable("/conversations/{}/messages")),
+    # A message of org A's customer (made with the customer).
+    "message_id": (_customer_message, _message_kept),
 }
 
 

@@ -102,10 +102,14 @@ def register_blueprints(app: Flask) -> None:
     from wfb.accounts.routes import blp as auth
     from wfb.accounts.team_routes import blp as team
     from wfb.audit.routes import blp as audit
+    from wfb.campaigns.routes import blp as campaigns
+    from wfb.contacts.routes import blp as contacts
+    from wfb.conversations.routes import blp as conversations
     from wfb.credentials.routes import blp as credentials
     from wfb.dashboard import register_pages
     from wfb.flows.routes import blp as flows
     from wfb.live.socket import bp as live
+    from wfb.message_templates.routes import blp as templates
     from wfb.phone_numbers.routes import blp as phone_numbers
     from wfb.sales_team.routes import blp as sales_team
     from wfb.sandbox.routes import bp as sandbox
@@ -121,6 +125,10 @@ def register_blueprints(app: Flask) -> None:
         phone_numbers,
         sales_team,
         flows,
+        contacts,
+        templates,
+        campaigns,
+        conversations,
         webhooks,
     ):
         api.register_blueprint(blueprint)

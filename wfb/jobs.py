@@ -29,8 +29,12 @@ TASK_MODULES = (
     "wfb.accounts.tasks",
     "wfb.webhooks.tasks",
     "wfb.conversations.outbox",
+    "wfb.conversations.inbox",
+    "wfb.conversations.media",
+    "wfb.conversations.leads",
     "wfb.flows.engine",
     "wfb.sandbox.tasks",
+    "wfb.campaigns.tasks",
 )
 
 

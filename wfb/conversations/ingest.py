@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from wfb.campaigns.statuses import apply_recipient_status
 from wfb.contacts.models import Contact
+from wfb.conversations import media
 from wfb.conversations.models import Conversation, Message
 from wfb.extensions import db
+from wfb.live.events import emit
 from wfb.phone_numbers.models import PhoneNumber
 
 logger = logging.getLogger(__name__)
@@ -59,6 +62,8 @@ def receive_message(number, payload: dict, profile_name: str | None):
     db.session.flush()
 
     _touch(conversation, message)
+    media.note(message)
+    announce(message, conversation)
     return Received(number, contact, conversation, message)
 
 
@@ -167,8 +172,33 @@ def summary(payload: dict) -> str:
     return f"[{kind if kind in KNOWN_TYPES else 'unsupported'}]"
 
 
+def announce(message: Message, conversation: Conversation) -> None:
+    """Tell the org's clients of a new message, once it is committed."""
+    data = {
+        "conversation_id": conversation.id,
+        "message_id": message.id,
+        "direction": message.direction,
+    }
+    emit(conversation.org_id, "message.created", data, conversation.assigned_user_id)
+
+
+def announce_status(message: Message) -> None:
+    assignee = db.session.scalar(
+        select(Conversation.assigned_user_id).where(
+            Conversation.id == message.conversation_id
+        )
+    )
+    data = {
+        "conversation_id": message.conversation_id,
+        "message_id": message.id,
+        "status": message.status,
+    }
+    emit(message.org_id, "message.status", data, assignee)
+
+
 def apply_status(number: PhoneNumber, status: dict) -> None:
-    """Move an outbound message's status forward; older news changes nothing."""
+    """Move an outbound message's or a campaign recipient's status forward; older
+    news changes nothing."""
     wamid, value = status.get("id"), status.get("status")
     if not isinstance(wamid, str) or not isinstance(value, str):
         logger.warning("status without a readable id or value skipped")
@@ -180,10 +210,14 @@ def apply_status(number: PhoneNumber, status: dict) -> None:
             Message.direction == "out",
         )
     )
+    at = meta_time(status.get("timestamp"))
     if message is None:
-        logger.info("status %s for unknown message %s", value, wamid)
+        if not apply_recipient_status(number.org_id, status, at):
+            logger.info("status %s for unknown message %s", value, wamid)
         return
-    moved = message.advance(value, meta_time(status.get("timestamp")))
+    moved = message.advance(value, at)
+    if moved:
+        announce_status(message)
     if moved and message.status == "failed":
         errors = status.get("errors")
         error = errors[0] if isinstance(errors, list) and errors else {}

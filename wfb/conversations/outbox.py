@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from wfb.conversations.ingest import announce, announce_status
 from wfb.conversations.models import Conversation, Message
 from wfb.extensions import db
 from wfb.jobs import task
@@ -40,7 +41,9 @@ def queue(conversation: Conversation, payload: dict) -> Message:
         status="pending",
     )
     db.session.add(message)
+    db.session.flush()
     conversation.last_message_at = utcnow()
+    announce(message, conversation)
     return message
 
 
@@ -128,8 +131,11 @@ def _failed(message, number: PhoneNumber, error: GraphError, give_up: bool) -> b
 
 
 def _finish(message: Message, status: str) -> None:
+    changed = message.status != status
     message.status = status
     message.status_at = utcnow()
+    if changed:
+        announce_status(message)
     db.session.commit()
 
 

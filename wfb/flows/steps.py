@@ -6,6 +6,8 @@ or `STOP` when the session now waits (for a reply or a delay) or has ended.
 
 import logging
 
+from wfb.campaigns import fit
+from wfb.conversations import leads, outbox
 from wfb.flows.render import compare, lookup
 from wfb.whatsapp import messages
 
@@ -104,17 +106,42 @@ def step_webhook(run, node):
 
 
 def step_template(run, node):
+    """Send an approved template with its values filled in, checked against the
+    synced template when there is one. Values that Meta would refuse are not sent:
+    the message is kept as failed, with the reason, for the inbox to show."""
     data = node.get("data") or {}
-    values = [run.render(str(p)) for p in data.get("parameters") or []]
-    components = []
-    if values:
-        parameters = [{"type": "text", "text": v} for v in values]
-        components.append({"type": "body", "parameters": parameters})
-    run.send(messages.template(run.to, data["name"], data["language"], components))
+    spec = {
+        "name": data["name"],
+        "language": data["language"],
+        "parameters": data.get("parameters") or [],
+        "header": data.get("header") or None,
+        "buttons": data.get("buttons") or [],
+    }
+    try:
+        plan = fit.flow_plan(run.org.id, spec)
+        components = plan.components(run.contact, run.variables)
+    except fit.Unfit as unfit:
+        logger.warning(
+            "flow session %s: template %s not sent: %s",
+            run.session.id,
+            spec["name"],
+            unfit.reason,
+        )
+        message = outbox.queue(
+            run.conversation, messages.template(run.to, spec["name"], spec["language"])
+        )
+        message.status, message.error_title = "failed", unfit.reason[:300]
+        return run.next(node)
+    run.send(messages.template(run.to, spec["name"], spec["language"], components))
     return run.next(node)
 
 
 def step_assign(run, node):
+    """Hand the conversation to a person: the node's member, or the next in turn."""
+    member = leads.assign_lead(run.conversation, node.get("data") or {})
+    if member is not None and member.phone:
+        args = (member.id, run.conversation.id)
+        run.later(lambda: leads.tell_member(*args))
     run.hand_off()
     return STOP
 

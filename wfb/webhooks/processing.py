@@ -11,9 +11,10 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from wfb.conversations import ingest, outbox
+from wfb.conversations import ingest, media, outbox
 from wfb.extensions import db
 from wfb.logs import bind_org
+from wfb.message_templates import updates as template_updates
 from wfb.models_base import utcnow
 from wfb.phone_numbers.models import PhoneNumber
 from wfb.webhooks.models import WebhookEvent
@@ -34,7 +35,7 @@ def process_event(event_id: int) -> None:
         payload = json.loads(event.body)
         for entry in _items(payload, "entry"):
             for change in _items(entry, "changes"):
-                _handle_change(event, change)
+                _handle_change(event, change, entry.get("id"))
     except Exception as error:
         db.session.rollback()
         logger.exception(
@@ -58,9 +59,12 @@ def _items(container, key: str) -> list:
     return [item for item in items if isinstance(item, dict)]
 
 
-def _handle_change(event: WebhookEvent, change: dict) -> None:
+def _handle_change(event: WebhookEvent, change: dict, waba_id=None) -> None:
     field = change.get("field")
     value = change.get("value")
+    if field in template_updates.FIELDS and isinstance(value, dict):
+        template_updates.apply_change(event.org_id, waba_id, field, value)
+        return
     if field != "messages" or not isinstance(value, dict):
         logger.info("webhook event %s: change field %s not handled", event.id, field)
         return
@@ -135,6 +139,8 @@ def _receive(number: PhoneNumber, payload: dict, names: dict) -> None:
         received, follow_ups = _store_only(number, payload, profile_name), []
     if received is None:
         return
+    if received.message.type in media.MEDIA_TYPES:
+        media.fetch(received.message.id)
     outbox.deliver(received.conversation.id)
     for follow_up in follow_ups:
         follow_up()
