@@ -92,3 +92,22 @@ def wait_for(predicate, seconds: float = 10, step: float = 0.05):
             return value
         time.sleep(step)
     return predicate()
+
+
+@contextmanager
+def embedded_product(tmp_path: Path, **settings):
+    """The product as `make run` serves it (gunicorn, one worker with its queue
+    inside, its own SQLite files) on a free port; yields its base URL."""
+    env = product_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
+        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
+        WFB_EMBEDDED_WORKER="true",
+        **settings,
+    )
+    migrate(env)
+    port = free_port()
+    log = tmp_path / "web.log"
+    with running(gunicorn(port, workers=1), env, log):
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(f"{url}/openapi.json", log)
+        yield url

@@ -5,14 +5,7 @@ signs up through the invitation's link, and the admin sees the role."""
 import pytest
 
 from tests.browser import needs_browser, new_page, shot
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 
 PASSWORD = "correct-horse-battery"
 ORG = "Kiran Bakery"
@@ -25,17 +18,8 @@ pytestmark = needs_browser
 @pytest.fixture
 def base(tmp_path):
     """The product under gunicorn on a free port, with its own SQLite file."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        wait_until_up(f"http://127.0.0.1:{port}/openapi.json", log)
-        yield f"http://127.0.0.1:{port}"
+    with embedded_product(tmp_path) as url:
+        yield url
 
 
 def test_an_invited_marketing_user_signs_up_and_shows_on_the_team_page(base, browser):

@@ -8,14 +8,7 @@ import pytest
 import requests
 
 from tests.browser import needs_browser, new_page, shot
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 
 PASSWORD = "correct-horse-battery"
 EMAIL = "meera@bakery.test"
@@ -33,17 +26,7 @@ pytestmark = needs_browser
 @pytest.fixture
 def base(tmp_path):
     """The product under gunicorn with its embedded queue, and an org."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/openapi.json", log)
+    with embedded_product(tmp_path) as url:
         body = {
             "organization_name": "Meera Bakery",
             "name": "Meera",

@@ -6,14 +6,7 @@ import pytest
 import requests
 
 from tests.browser import needs_browser, new_page, shot
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 
 PASSWORD = "correct-horse-battery"
 EMAIL = "kiran@bakery.test"
@@ -32,17 +25,7 @@ pytestmark = needs_browser
 def base(tmp_path):
     """The product under gunicorn on a free port, with its own SQLite file, and an
     org signed up through the API."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/openapi.json", log)
+    with embedded_product(tmp_path) as url:
         body = {
             "organization_name": "Kiran Bakery",
             "name": "Kiran",

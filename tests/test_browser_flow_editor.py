@@ -7,14 +7,7 @@ version on the canvas, and restores that version as the draft."""
 import pytest
 
 from tests.browser import needs_browser, new_page, shot
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 
 PASSWORD = "correct-horse-battery"
 ORG = "Kiran Bakery"
@@ -31,18 +24,8 @@ pytestmark = needs_browser
 def base(tmp_path):
     """The product under gunicorn on a free port, with its own SQLite file and the
     sandbox on, for the preview."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-        WFB_SANDBOX="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        wait_until_up(f"http://127.0.0.1:{port}/openapi.json", log)
-        yield f"http://127.0.0.1:{port}"
+    with embedded_product(tmp_path, WFB_SANDBOX="true") as url:
+        yield url
 
 
 def node(page, node_id):

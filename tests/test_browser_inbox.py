@@ -15,14 +15,7 @@ import pytest
 import requests
 
 from tests.browser import needs_browser, new_page, shot
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 from tests.support import post_webhook, text_message
 
 PASSWORD = "correct-horse-battery"
@@ -49,17 +42,7 @@ class Product:
 @pytest.fixture
 def base(tmp_path):
     """The product under gunicorn on a free port, with its own SQLite file."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        url = f"http://127.0.0.1:{port}"
-        wait_until_up(f"{url}/openapi.json", log)
+    with embedded_product(tmp_path) as url:
         yield url
 
 

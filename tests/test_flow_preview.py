@@ -12,14 +12,7 @@ from sqlalchemy import func, select
 from tests.browser import needs_browser, new_page, shot
 from tests.conftest import signup
 from tests.pages import HTMX, html, page_client, post
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 from tests.support import run_scheduled
 from tests.test_flow_validation import welcome_flow
 from wfb.contacts.models import Contact
@@ -579,17 +572,8 @@ def test_without_the_sandbox_the_panel_says_so_and_offers_nothing(admin_page, te
 @pytest.fixture
 def server(tmp_path):
     """The product under gunicorn on a free port, with its own SQLite file."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        wait_until_up(f"http://127.0.0.1:{port}/openapi.json", log)
-        yield f"http://127.0.0.1:{port}"
+    with embedded_product(tmp_path) as url:
+        yield url
 
 
 def browser_test(test):

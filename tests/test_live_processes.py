@@ -13,6 +13,7 @@ import websocket
 
 from tests.processes import (
     BIN,
+    embedded_product,
     free_port,
     gunicorn,
     migrate,
@@ -132,17 +133,7 @@ def test_a_message_reaches_every_socket_of_its_org_and_no_other(
 
 
 def test_embedded_socket_catches_up_after_a_reconnect(tmp_path, graph):
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-        META_GRAPH_URL=graph.url,
-    )
-    migrate(env)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with running(gunicorn(port, workers=1), env, tmp_path / "web.log"):
-        wait_until_up(f"{base}/openapi.json", tmp_path / "web.log")
+    with embedded_product(tmp_path, META_GRAPH_URL=graph.url) as base:
         org = set_up_org(base)
         token = log_in(base, "live@org.test")["access_token"]
         url = socket_url(base, org["org_id"], token=token)

@@ -11,14 +11,7 @@ from sqlalchemy import select
 
 from tests.browser import needs_browser, new_page, shot
 from tests.pages import HTMX, field_error, html, page_client, post
-from tests.processes import (
-    free_port,
-    gunicorn,
-    migrate,
-    product_env,
-    running,
-    wait_until_up,
-)
+from tests.processes import embedded_product
 from tests.support import give_credentials, payload_json
 from wfb.extensions import db
 from wfb.message_templates.models import MessageTemplate
@@ -423,18 +416,8 @@ def test_sales_is_refused_the_page(app, team, meta):
 @pytest.fixture
 def base(tmp_path):
     """The product under gunicorn on a free port, with the sandbox on."""
-    env = product_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'wfb.db'}",
-        HUEY_SQLITE_PATH=str(tmp_path / "huey.db"),
-        WFB_EMBEDDED_WORKER="true",
-        WFB_SANDBOX="true",
-    )
-    migrate(env)
-    port = free_port()
-    log = tmp_path / "web.log"
-    with running(gunicorn(port, workers=1), env, log):
-        wait_until_up(f"http://127.0.0.1:{port}/openapi.json", log)
-        yield f"http://127.0.0.1:{port}"
+    with embedded_product(tmp_path, WFB_SANDBOX="true") as url:
+        yield url
 
 
 @needs_browser[0]
