@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from wfb.accounts.models import User
 from wfb.dashboard.pages import answer, field_errors, page_blueprint, page_for
 from wfb.extensions import db
-from wfb.flows import node_forms, service
+from wfb.flows import node_forms, node_kinds, service
 from wfb.flows.models import Flow
 from wfb.flows.node_rules import check_node_data
 from wfb.flows.schemas import FlowUpdateSchema
@@ -65,7 +65,7 @@ def node_form(flow_id):
     get_or_404(Flow, flow_id, what="flow")
     try:
         node = posted_node()
-    except node_forms.FormError as error:
+    except node_kinds.FormError as error:
         return answer("flows/_node_refused.html", status=400, message=str(error))
 
     problems = check_node_data(node["id"], node["type"], node["data"])
@@ -76,13 +76,13 @@ def node_form(flow_id):
         "flows/_node_form.html",
         flow_id=flow_id,
         node=node,
-        kind=node_forms.KINDS[node["type"]],
+        kind=node_kinds.KINDS[node["type"]],
         values=node_forms.form_values(node["type"], node["data"]),
         extra=node_forms.hidden_extra(node["type"], node["data"]),
         errors=errors,
         general=general,
         members=org_members(),
-        media_options=node_forms.MEDIA_OPTIONS,
+        media_options=node_kinds.MEDIA_OPTIONS,
     )
 
 
@@ -127,15 +127,15 @@ def posted_node() -> dict:
     if "node" in request.form:
         return node_forms.posted_node(request.form["node"])
     kind, node_id = request.form.get("type"), request.form.get("node_id", "")
-    node_forms.kind_of(kind)
+    node_kinds.kind_of(kind)
     if not node_id:
-        raise node_forms.FormError("A node needs an id.")
+        raise node_kinds.FormError("A node needs an id.")
     try:
         extra = json.loads(request.form.get("extra") or "{}")
     except ValueError:
         extra = None
     if not isinstance(extra, dict):
-        raise node_forms.FormError("The node's other data is not a JSON object.")
+        raise node_kinds.FormError("The node's other data is not a JSON object.")
     data = node_forms.parse_form(kind, request.form, extra)
     return {"id": node_id, "type": kind, "data": data}
 
@@ -188,7 +188,7 @@ def editor_config(flow: Flow, draft: dict) -> dict:
     """What the canvas script starts from: the draft, the node types and the URLs."""
     return {
         "flow": draft,
-        "kinds": node_forms.kinds_for_editor(),
+        "kinds": node_kinds.kinds_for_editor(),
         "members": dict(org_members()),
         "urls": {
             "flow": url_for("flows.FlowById", flow_id=flow.id),
