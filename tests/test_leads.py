@@ -82,24 +82,40 @@ def test_five_leads_go_to_two_members_as_three_and_two(client, admin, graph):
     assert texts == ["Thanks! Someone from our team will write to you."] * 5
 
 
-def test_an_inactive_member_gets_no_leads(client, admin, graph):
-    from wfb.extensions import db
-    from wfb.sales_team.models import SalesMember
-
+def test_a_paused_member_gets_no_leads_until_resumed(client, admin, graph):
     org = setup_whatsapp(admin)
     admin.post("/flows", json=LEADS)
     asha = salesperson(client, admin, "Asha", "+919876500001")
     bala = salesperson(client, admin, "Bala", "+919876500002")
-    db.session.execute(
-        db.update(SalesMember)
-        .where(SalesMember.user_id == asha.id)
-        .values(active=False)
-    )
-    db.session.commit()
+    asha_member = admin.get("/sales-team").json["items"][0]
+    path = f"/sales-team/{asha_member['id']}"
 
+    paused = admin.put(path, json={"active": False})
     for n in range(2):
         body = text_message("price?", f"wamid.IN{n}", wa_id=f"1555000300{n}")
         post_webhook(client, body, org.secret, org.path)
+    resumed = admin.put(path, json={"active": True})
+    body = text_message("price?", "wamid.IN9", wa_id="15550003009")
+    post_webhook(client, body, org.secret, org.path)
 
+    assert (paused.status_code, paused.json["active"]) == (200, False)
+    assert resumed.json["active"] is True
     assert bala.get("/conversations").json["total"] == 2
-    assert asha.get("/conversations").json["total"] == 0
+    assert asha.get("/conversations").json["total"] == 1
+
+
+def test_only_an_admin_pauses_a_member_of_their_own_org(client, admin, other_admin):
+    salesperson(client, admin, "Asha", "+919876500001")
+    member_id = admin.get("/sales-team").json["items"][0]["id"]
+    marketing = member(client, admin, "marketing", "Mona")
+
+    assert (
+        marketing.put(f"/sales-team/{member_id}", json={"active": False}).status_code
+        == 403
+    )
+    assert (
+        other_admin.put(f"/sales-team/{member_id}", json={"active": False}).status_code
+        == 404
+    )
+    assert admin.put(f"/sales-team/{member_id}", json={}).status_code == 422
+    assert admin.get("/sales-team").json["items"][0]["active"] is True

@@ -302,3 +302,23 @@ def test_removing_a_member_takes_them_off(admin_page, other_admin):
     assert removed.status_code == 303
     assert foreign.status_code == 404
     assert db.session.scalars(select(SalesMember.id)).all() == [theirs.id]
+
+
+def test_an_admin_pauses_and_resumes_a_members_leads(admin_page, other_admin):
+    post(admin_page, "/app/sales-team", **MEMBER)
+    other_admin.post("/sales-team", json={**MEMBER, "email": "o@bravo.test"})
+    mine, theirs = db.session.scalars(select(SalesMember).order_by(SalesMember.id))
+
+    paused = post(admin_page, f"/app/sales-team/{mine.id}/active", active="false")
+    page = html(admin_page.get("/app/sales-team"))
+    foreign = post(admin_page, f"/app/sales-team/{theirs.id}/active", active="false")
+
+    assert paused.status_code == 303
+    assert "<td>Paused</td>" in page
+    assert "Resume leads" in page
+    assert foreign.status_code == 404
+    db.session.expire_all()
+    assert (mine.active, theirs.active) == (False, True)
+    post(admin_page, f"/app/sales-team/{mine.id}/active", active="true")
+    db.session.expire_all()
+    assert mine.active is True

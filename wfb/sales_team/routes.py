@@ -3,7 +3,11 @@ from flask_smorest import Blueprint
 
 from wfb.paging import PageArgsSchema, page_body, page_of
 from wfb.sales_team import service
-from wfb.sales_team.schemas import SalesMemberPageSchema, SalesMemberSchema
+from wfb.sales_team.schemas import (
+    SalesMemberPageSchema,
+    SalesMemberSchema,
+    SalesMemberUpdateSchema,
+)
 from wfb.tenancy import current_org_id, current_user, login_required
 
 blp = Blueprint(
@@ -33,6 +37,13 @@ class SalesTeam(MethodView):
 @blp.route("/<int:member_id>")
 class SalesMemberById(MethodView):
     decorators = [login_required("admin")]
+
+    @blp.arguments(SalesMemberUpdateSchema)
+    @blp.response(200, SalesMemberSchema)
+    def put(self, data, member_id):
+        """Pause or resume a member's turn at new leads (`active`)."""
+        org_id = current_org_id()
+        return service.set_active(org_id, member_id, data["active"], current_user())
 
     @blp.response(204)
     def delete(self, member_id):

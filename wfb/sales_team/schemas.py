@@ -17,7 +17,19 @@ class SalesMemberSchema(Schema):
         load_default=None,
         metadata={"description": "A user of the org with the sales role."},
     )
+    active = fields.Boolean(
+        load_default=True,
+        metadata={"description": "Whether the member is given new leads in turn."},
+    )
+    last_assigned_at = fields.DateTime(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+
+
+class SalesMemberUpdateSchema(Schema):
+    active = fields.Boolean(
+        required=True,
+        metadata={"description": "false: no new leads until it is true again."},
+    )
 
 
 class SalesMemberPageSchema(PageSchema):

@@ -45,6 +45,7 @@ def add(
     email: str,
     phone: str,
     user_id: int | None = None,
+    active: bool = True,
     by: User | None = None,
 ) -> SalesMember:
     """Add a member; the phone is stored in E.164 in the org's default country."""
@@ -63,6 +64,7 @@ def add(
         email=normalize_email(email),
         phone=number,
         user_id=user_id,
+        active=active,
     )
     if _taken(member):
         raise SalesTeamError(TAKEN, 409)
@@ -98,10 +100,27 @@ def _taken(member: SalesMember) -> bool:
     return db.session.scalar(select(query.exists())) or False
 
 
-def remove(org_id: int, member_id: int, by: User | None = None) -> None:
+def set_active(org_id: int, member_id: int, active: bool, by: User) -> SalesMember:
+    """Give a member new leads in turn again, or stop until told otherwise; the
+    conversations they have stay theirs."""
+    member = _member(org_id, member_id)
+    member.active = active
+    action = "sales_member.resumed" if active else "sales_member.paused"
+    record(action, org_id, by, member.email, member_id=member_id)
+    db.session.commit()
+    logger.info("sales member %s of org %s active=%s", member_id, org_id, active)
+    return member
+
+
+def _member(org_id: int, member_id: int) -> SalesMember:
     member = db.session.scalar(team(org_id).where(SalesMember.id == member_id))
     if member is None:
         raise SalesTeamError(f"No sales team member with id {member_id}.", 404)
+    return member
+
+
+def remove(org_id: int, member_id: int, by: User | None = None) -> None:
+    member = _member(org_id, member_id)
 
     db.session.delete(member)
     record("sales_member.removed", org_id, by, member.email, member_id=member_id)

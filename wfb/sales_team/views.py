@@ -78,3 +78,18 @@ def remove(member_id):
         raise
 
     return see_other("sales_team_pages.members", "The member is off the sales team.")
+
+
+@bp.post("/<int:member_id>/active")
+@page_for("admin")
+def set_active(member_id):
+    """Pause or resume a member's turn at new leads."""
+    active = request.form.get("active") == "true"
+    try:
+        member = service.set_active(current_org_id(), member_id, active, current_user())
+    except service.SalesTeamError as error:
+        if error.status == 404:
+            abort(404)
+        raise
+    notice = "takes new leads in turn" if active else "gets no new leads for now"
+    return see_other("sales_team_pages.members", f"{member.name} {notice}.")
