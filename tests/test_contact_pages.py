@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.pages import HTMX, field_error, html, page_client, post
+from tests.test_contacts import assign_conversation
 from wfb.contacts import csv_import
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -45,13 +46,17 @@ def upload(client, content: bytes, headers=None):
 
 
 def test_every_role_sees_the_contacts_and_only_editors_the_forms(pages, team):
-    add(team.admin, "+919876500001", "Priya", ["vip"])
+    priya = add(team.admin, "+919876500001", "Priya", ["vip"])
+    hidden = add(team.admin, "+919876500009", "Not for sales")
+    assign_conversation(team.org_id, priya["id"], team.sales.id)
 
     answers = {role: client.get("/app/contacts") for role, client in pages.items()}
 
     for role, response in answers.items():
         assert response.status_code == 200, role
-        assert rows(html(response)) == ["+919876500001"]
+    assert rows(html(answers["sales"])) == ["+919876500001"]
+    for role in ("admin", "marketing"):
+        assert rows(html(answers[role])) == [hidden["phone"], "+919876500001"]
     for role in ("admin", "marketing"):
         assert 'id="add-contact"' in html(answers[role])
         assert 'id="import-form"' in html(answers[role])
@@ -241,10 +246,13 @@ def test_an_admin_clears_an_opt_out_with_the_checkbox(pages, team):
 
 def test_sales_reads_a_contact_and_may_not_change_it(pages, team):
     contact = add(team.admin, "+919876500001", "Priya", ["vip"])
+    other = add(team.admin, "+919876500009", "Not for sales")
+    assign_conversation(team.org_id, contact["id"], team.sales.id)
     url = f"/app/contacts/{contact['id']}"
     sales = pages["sales"]
 
     page = html(sales.get(url))
+    assert sales.get(f"/app/contacts/{other['id']}").status_code == 404
     changed = post(sales, url, phone="+919876500001", name="Changed")
     deleted = post(sales, f"{url}/delete")
     imported = upload(sales, b"phone\n+919876500002\n")
@@ -256,7 +264,7 @@ def test_sales_reads_a_contact_and_may_not_change_it(pages, team):
         403,
         403,
     ]
-    assert team.admin.get("/contacts").json["total"] == 1
+    assert team.admin.get("/contacts").json["total"] == 2
 
 
 def test_a_deleted_contact_leaves_the_list(admin_page, admin):

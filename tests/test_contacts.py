@@ -98,11 +98,11 @@ def test_a_number_in_scientific_notation_is_named_as_such(admin):
     [
         ({"tags": ["vip,gold"]}, "tags", "A tag cannot hold a comma, semicolon or “|”"),
         ({"tags": ["x" * 65]}, "tags", "A tag is at most 64 characters"),
-        ({"tags": ["a\x00b"]}, "tags", "A tag cannot hold control characters."),
+        ({"tags": ["a\x01b"]}, "tags", "A tag cannot hold control characters."),
         ({"name": "n" * 201}, "name", "A name is at most 200 characters."),
-        ({"name": "bad\x00name"}, "name", "A name cannot hold control characters."),
+        ({"name": "bad\x01name"}, "name", "A name cannot hold control characters."),
         ({"attributes": {"age": 30}}, "attributes", "Not a valid string."),
-        ({"attributes": {"note": "a\x00"}}, "attributes", "cannot hold control"),
+        ({"attributes": {"note": "a\x01"}}, "attributes", "cannot hold control"),
         ({"phone": ""}, "phone", "Length must be between 1 and 40."),
         ({"tags": "vip"}, "tags", "Not a valid list."),
     ],
@@ -280,15 +280,59 @@ def test_two_orgs_may_each_have_a_contact_with_the_same_number(admin, other_admi
     assert add(other_admin, "+919876500001")["phone"] == "+919876500001"
 
 
-def test_sales_reads_contacts_and_may_not_change_them(team):
-    contact = add(team.admin, "+919876500001")
+def assign_conversation(org_id: int, contact_id: int, user_id: int) -> None:
+    """A conversation with the contact, given to the user, as the inbox would."""
+    from wfb.conversations.models import Conversation
+    from wfb.phone_numbers.models import PhoneNumber
+
+    number = PhoneNumber(
+        org_id=org_id, phone_number_id="200000000000001", display_phone_number="+1"
+    )
+    db.session.add(number)
+    db.session.flush()
+    db.session.add(
+        Conversation(
+            org_id=org_id,
+            phone_number_id=number.id,
+            contact_id=contact_id,
+            assigned_user_id=user_id,
+        )
+    )
+    db.session.commit()
+
+
+def test_sales_reads_only_their_conversations_contacts_and_changes_none(team):
+    theirs = add(team.admin, "+919876500001")
+    other = add(team.admin, "+919876500003")
+    assign_conversation(team.org_id, theirs["id"], team.sales.id)
     sales = team.sales.api
 
     assert phones(sales.get("/contacts")) == ["+919876500001"]
-    assert sales.get(f"/contacts/{contact['id']}").status_code == 200
+    assert sales.get(f"/contacts/{theirs['id']}").status_code == 200
+    assert sales.get(f"/contacts/{other['id']}").status_code == 404
     assert sales.post("/contacts", json={"phone": "+919876500002"}).status_code == 403
-    assert sales.put(f"/contacts/{contact['id']}", json={}).status_code == 403
-    assert sales.delete(f"/contacts/{contact['id']}").status_code == 403
+    assert sales.put(f"/contacts/{theirs['id']}", json={}).status_code == 403
+    assert sales.delete(f"/contacts/{theirs['id']}").status_code == 403
+
+
+def test_an_opted_out_contact_is_kept_so_its_opt_out_lasts(team):
+    contact = add(team.admin, "+919876500001")
+    url = f"/contacts/{contact['id']}"
+    team.marketing.api.put(url, json={"opted_out": True})
+
+    refused = team.marketing.api.delete(url)
+
+    assert refused.status_code == 409
+    assert team.admin.get(url).json["opted_out"] is True
+    assert team.admin.put(url, json={"opted_out": False}).status_code == 200
+    assert team.admin.delete(url).status_code == 204
+
+
+def test_a_text_with_nul_is_refused_as_malformed_json(admin):
+    response = admin.post("/contacts", json={"phone": "+919876500001", "name": "a\x00"})
+
+    assert response.status_code == 400
+    assert admin.get("/contacts").json["total"] == 0
 
 
 def test_marketing_marks_an_opt_out_and_only_an_admin_clears_it(app, team):

@@ -413,8 +413,11 @@ def test_list_defaults_to_twenty_a_page_and_refuses_more_than_100(admin):
     assert list(too_big.json["errors"]["query"]) == ["page_size"]
 
 
-def test_nan_and_infinity_are_refused_as_bad_json(admin):
-    raw = json.dumps(welcome_flow()).replace('"Welcome"', "NaN", 1)
+@pytest.mark.parametrize(
+    "bad", ["NaN", "-Infinity", '"a\\ud800b"', '"nul\\u0000name"'], ids=str
+)
+def test_texts_no_database_stores_are_refused_as_bad_json(admin, bad):
+    raw = json.dumps(welcome_flow()).replace('"Welcome"', bad, 1)
 
     response = admin.client.post(
         "/flows",

@@ -155,3 +155,19 @@ def test_embedded_socket_catches_up_after_a_reconnect(tmp_path, graph):
     kinds = [e["type"] for e in missed]
     assert kinds.count("message.created") >= 2  # the second message and its reply
     assert all(order(e["id"]) > order(first["id"]) for e in missed)
+
+
+def test_a_socket_closes_when_its_user_logs_out_everywhere(tmp_path, graph):
+    with embedded_product(tmp_path, META_GRAPH_URL=graph.url) as base:
+        org = set_up_org(base)
+        token = log_in(base, "live@org.test")["access_token"]
+        ws = connect(socket_url(base, org["org_id"], token=token))
+        auth = {"Authorization": f"Bearer {token}"}
+        assert requests.post(f"{base}/auth/logout", headers=auth, timeout=5).ok
+
+        deadline = time.monotonic() + 20
+        while ws.connected and time.monotonic() < deadline:
+            next_event(ws, 1.0)
+
+        assert not ws.connected
+        assert upgrade_answer(base, org["org_id"], token) == 401

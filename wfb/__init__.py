@@ -20,11 +20,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    app.after_request(security_headers)
     register_commands(app)
     jobs.init_app(app)
     if settings.WFB_EMBEDDED_WORKER:
         jobs.start_embedded_consumer()
     return app
+
+
+def security_headers(response):
+    """No page may be framed by another site (clickjacking), and no answer is read as
+    another type than it says."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 class RowId(IntegerConverter):

@@ -1,7 +1,5 @@
 """Unbound extensions, bound to the app in create_app."""
 
-import json
-
 import flask_smorest
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -12,6 +10,8 @@ from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from webargs.flaskparser import FlaskParser, is_json_request
+
+from wfb import strictjson
 
 naming = {
     "ix": "ix_%(column_0_label)s",
@@ -30,17 +30,13 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 class StrictParser(FlaskParser):
-    """Request bodies as strict JSON: NaN and Infinity are not JSON, and PostgreSQL's
-    JSON columns refuse them, so they are a 400 like any other malformed body."""
+    """Request bodies as strict JSON (`wfb.strictjson`): NaN, Infinity, NUL and lone
+    surrogates are a 400 like any other malformed body."""
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
             return super()._raw_load_json(req)
-        return json.loads(req.get_data(cache=True), parse_constant=_not_json)
-
-
-def _not_json(name: str):
-    raise json.JSONDecodeError(f"{name} is not a JSON value", name, 0)
+        return strictjson.loads(req.get_data(cache=True))
 
 
 # Every blueprint of the API parses its arguments with it.

@@ -40,7 +40,8 @@ class Contacts(MethodView):
     @blp.response(200, ContactPageSchema)
     def get(self, args):
         """List contacts, newest first; search by name or phone, filter by tags."""
-        query = service.search(current_org_id(), args.get("q"), args.get("tag", []))
+        user, tags = current_user(), args.get("tag", [])
+        query = service.search(user, current_org_id(), args.get("q"), tags)
         return page_body(*page_of(query, args["page"], args["page_size"]), args)
 
     @editors
@@ -56,8 +57,8 @@ class ContactById(MethodView):
     @readers
     @blp.response(200, ContactSchema)
     def get(self, contact_id):
-        """One contact."""
-        return get_contact(contact_id)
+        """One contact (for a sales user, one of their conversations')."""
+        return service.get_visible(current_user(), current_org_id(), contact_id)
 
     @editors
     @blp.arguments(ContactChangesSchema)
@@ -70,8 +71,9 @@ class ContactById(MethodView):
     @editors
     @blp.response(204)
     def delete(self, contact_id):
-        """Delete a contact; campaigns keep what they sent to it."""
-        service.delete(get_contact(contact_id))
+        """Delete a contact and its conversations; campaigns keep what they sent to
+        it. An opted-out contact is kept (409), so that its opt-out lasts."""
+        service.delete(get_contact(contact_id), current_user())
 
 
 @blp.route("/contacts/<int:contact_id>/tags", methods=["POST"])

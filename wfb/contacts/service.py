@@ -2,13 +2,16 @@
 
 Opting out: a contact who sent STOP, or whom anyone who edits contacts marks so, is
 skipped by campaigns. Only an admin may clear the mark, as sending again needs the
-customer's consent, and the audit log records who did.
+customer's consent, and the audit log records who did; an opted-out contact cannot be
+deleted, which would let the number be imported again without the mark.
+
+Sales users see only the contacts of the conversations assigned to them.
 """
 
 import logging
 import re
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from wfb.accounts.models import Org, User
@@ -16,6 +19,7 @@ from wfb.audit import record
 from wfb.contacts import rules
 from wfb.contacts.models import Contact
 from wfb.contacts.tags import has_any_tag, has_tag
+from wfb.conversations.models import Conversation
 from wfb.errors import DomainError
 from wfb.extensions import db
 from wfb.models_base import utcnow
@@ -56,10 +60,29 @@ def _is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
-def search(org_id: int, q: str | None = None, tags=()) -> Select:
-    """A SELECT of the org's contacts, newest first, whose name or phone holds `q`
-    and that have every one of `tags`."""
-    query = scoped(Contact, org_id).order_by(Contact.id.desc())
+def visible(user: User, org_id: int) -> Select:
+    """A SELECT of the org's contacts this user may see."""
+    query = scoped(Contact, org_id)
+    if user.role == "sales":
+        theirs = select(Conversation.contact_id).where(
+            Conversation.org_id == org_id, Conversation.assigned_user_id == user.id
+        )
+        query = query.where(Contact.id.in_(theirs))
+    return query
+
+
+def get_visible(user: User, org_id: int, contact_id: int) -> Contact:
+    """The contact with this id that the user may see, or a 404."""
+    contact = db.session.scalar(visible(user, org_id).where(Contact.id == contact_id))
+    if contact is None:
+        raise ContactError(f"No contact with id {contact_id}.", 404)
+    return contact
+
+
+def search(user: User, org_id: int, q: str | None = None, tags=()) -> Select:
+    """A SELECT of the contacts the user may see, newest first, whose name or phone
+    holds `q` and that have every one of `tags`."""
+    query = visible(user, org_id).order_by(Contact.id.desc())
     q = (q or "").strip()
     if q:
         found = [Contact.name.ilike(f"%{_escape(q)}%", escape="\\")]
@@ -160,7 +183,15 @@ def change_tags(contact: Contact, add=(), remove=()) -> Contact:
     return contact
 
 
-def delete(contact: Contact) -> None:
+def delete(contact: Contact, by: User) -> None:
+    """Delete a contact, and its conversations with it; an opted-out one is kept."""
+    if contact.opted_out:
+        raise ContactError(
+            "This contact opted out, and is kept so that the opt-out lasts. An admin "
+            "can clear the opt-out first.",
+            409,
+        )
+    record("contact.deleted", contact.org_id, by, contact.phone, contact_id=contact.id)
     db.session.delete(contact)
     db.session.commit()
     logger.info("org %s deleted contact %s", contact.org_id, contact.id)

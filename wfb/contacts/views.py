@@ -6,7 +6,7 @@ Every org role reads contacts; admin and marketing change them.
 
 import functools
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -52,7 +52,7 @@ def render_contacts(status=200, form=None, errors=None, report=None):
     """The contacts page, or for htmx only its table, for the current query."""
     org_id = current_org_id()
     args = list_args(request.args)
-    query = service.search(org_id, args.get("q"), args.get("tag", []))
+    query = service.search(current_user(), org_id, args.get("q"), args.get("tag", []))
     contacts, total = page_of(query, args["page"], PAGE_SIZE)
     tag = (args.get("tag") or [""])[0]
     # The filter's options cost a pass over every contact's tags: whole pages only.
@@ -123,7 +123,11 @@ def render_contact(contact: Contact, status=200, form=None, errors=None):
 @page_for(*ORG_ROLES)
 def contact(contact_id):
     """One contact, with its form for those who edit contacts."""
-    return render_contact(get_contact(contact_id))
+    try:
+        found = service.get_visible(current_user(), current_org_id(), contact_id)
+    except service.ContactError:
+        abort(404)
+    return render_contact(found)
 
 
 @bp.post("/<int:contact_id>")
@@ -151,7 +155,10 @@ def save(contact_id):
 def delete(contact_id):
     """Delete a contact."""
     contact = get_contact(contact_id)
-    service.delete(contact)
+    try:
+        service.delete(contact, current_user())
+    except service.ContactError as error:
+        return render_contact(contact, error.status, errors={"form": error.message})
     return see_other("contacts_pages.contacts", f"{contact.phone} is deleted.")
 
 

@@ -235,6 +235,8 @@ def tell_meta_read(conversation: Conversation) -> None:
 @task()
 def mark_read_on_meta(message_id: int) -> None:
     message = db.session.get(Message, message_id)
+    if message is None:  # deleted with its contact meanwhile
+        return
     conversation = db.session.get(Conversation, message.conversation_id)
     number = db.session.get(PhoneNumber, conversation.phone_number_id)
     try:

@@ -66,7 +66,8 @@ def messages(args, number):
 def send(data):
     """Send a text, media or template to a customer and answer the message with its
     wamid and status. A free-form message needs the customer to have written in the
-    last 24 hours (422 otherwise, and nothing is sent)."""
+    last 24 hours (422 otherwise, and nothing is sent); a sales user writes only in
+    conversations assigned to them."""
     user, org_id = current_user(), current_org_id()
     number = get_or_404(PhoneNumber, data["phone_number_id"], what="phone number")
     phone = inbox.customer_phone(org_id, data["to"], user.org.default_country)
@@ -81,11 +82,9 @@ def send(data):
         db.session.flush()
     conversation = inbox.start_or_find(org_id, number, contact)
     previous = conversation.assigned_user_id
-    if user.role == "sales":
-        if previous not in (None, user.id):
-            abort(404, message=f"No conversation with {data['to']}.")
-        # A lead a salesperson reaches out to is theirs.
-        inbox.assign(conversation, user)
+    # A salesperson writes only in the conversations given to them.
+    if user.role == "sales" and previous != user.id:
+        abort(404, message=f"No conversation with {data['to']} is assigned to you.")
 
     message = inbox.reply(conversation, inbox.payload_for(contact, data), user)
     inbox.changed(conversation, previous)

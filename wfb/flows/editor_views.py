@@ -6,11 +6,10 @@ node's data and back, checked by the same rules as saving, and nothing is stored
 until the editor saves.
 """
 
-import json
-
 from flask import current_app, render_template, request, url_for
 from marshmallow import ValidationError
 
+from wfb import strictjson
 from wfb.accounts.models import User
 from wfb.dashboard.pages import answer, field_errors, page_blueprint, page_for
 from wfb.extensions import db
@@ -94,7 +93,7 @@ def settings(flow_id):
     get_or_404(Flow, flow_id, what="flow")
     if "draft" in request.form:
         try:
-            draft = json.loads(request.form["draft"])
+            draft = strictjson.loads(request.form["draft"])
             name, trigger = draft["name"], draft["trigger"]
         except (ValueError, TypeError, KeyError):
             message = "The flow's name and trigger are not valid JSON."
@@ -131,7 +130,7 @@ def posted_node() -> dict:
     if not node_id:
         raise node_kinds.FormError("A node needs an id.")
     try:
-        extra = json.loads(request.form.get("extra") or "{}")
+        extra = strictjson.loads(request.form.get("extra") or "{}")
     except ValueError:
         extra = None
     if not isinstance(extra, dict):

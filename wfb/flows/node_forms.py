@@ -3,9 +3,9 @@ form read back into `data`, and the validator's problems placed next to the fiel
 are about. The types and their fields are in `node_kinds`.
 """
 
-import json
 import re
 
+from wfb import strictjson
 from wfb.flows.node_kinds import (
     WRITES,
     Field,
@@ -23,7 +23,7 @@ WHOLE_NUMBER = re.compile(r"-?\d{1,11}")
 def posted_node(raw: str) -> dict:
     """A node as the canvas posts it (JSON), checked enough to build its form."""
     try:
-        node = json.loads(raw)
+        node = strictjson.loads(raw)
     except ValueError:
         raise FormError("The node is not valid JSON.") from None
     if not isinstance(node, dict) or not isinstance(node.get("id"), str):

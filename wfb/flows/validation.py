@@ -87,6 +87,8 @@ def _check_members(nodes: list, org_id: int) -> list[Problem]:
         and node.get("type") == "assign"
         and isinstance(data := node.get("data"), dict)
         and type(data.get("member_id")) is int
+        # Ids out of range are refused by the node's own rules already.
+        and 1 <= data["member_id"] < 2**31
     }
     if not wanted:
         return []

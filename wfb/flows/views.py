@@ -8,6 +8,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from marshmallow import ValidationError
 from werkzeug.routing import BuildError
 
+from wfb import strictjson
 from wfb.dashboard.pages import answer, page_blueprint, page_for, see_other
 from wfb.errors import DomainError
 from wfb.extensions import db
@@ -174,9 +175,11 @@ def read_export(upload) -> tuple[dict | None, list[str]]:
     if len(raw) > MAX_IMPORT_BYTES:
         return None, ["The file is over 1 MB, far larger than an exported flow."]
     try:
-        document = json.loads(raw, parse_constant=refuse_constant)
+        document = strictjson.loads(raw)
     except UnicodeDecodeError:
         return None, ["The file is not text: an exported flow is a JSON file."]
+    except strictjson.Refused as error:
+        return None, [f"The file is not valid JSON: {error.msg}."]
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         return None, [f"The file is not valid JSON: {error.msg} at {where}."]
@@ -185,11 +188,6 @@ def read_export(upload) -> tuple[dict | None, list[str]]:
     except RecursionError:
         return None, ["The file's JSON is nested too deeply to be a flow."]
     return flow_in(document)
-
-
-def refuse_constant(name: str):
-    # Python reads NaN and Infinity, which JSON has not and PostgreSQL refuses.
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def flow_in(document) -> tuple[dict | None, list[str]]:

@@ -9,6 +9,7 @@ first gets what it missed, or a `resync` event when that is no longer kept.
 
 import logging
 import re
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, request
@@ -16,6 +17,7 @@ from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
+from wfb.accounts.models import User
 from wfb.extensions import db, sock
 from wfb.live.events import EVERYONE, Event, broker, order
 from wfb.tenancy import load_user
@@ -23,6 +25,7 @@ from wfb.tenancy import load_user
 logger = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
 WAIT_SECONDS = 1.0
+RECHECK_SECONDS = 10.0
 EVENT_ID = r"\d{1,20}(-\d{1,20})?"
 
 
@@ -72,17 +75,40 @@ def _same_origin() -> bool:
 @sock.route("/ws/<int:org_id>", bp=bp)
 def stream(ws, org_id: int):
     """Push the org's events that this user may see until the client goes."""
-    user_id, sales = g.user.id, g.user.role == "sales"
+    user = g.user
+    user_id, sales, grant = user.id, user.role == "sales", _grant(user)
     logger.info("user %s listens to org %s", user_id, org_id)
+    checked = time.monotonic()
     with broker().subscribe(org_id) as subscription:
         last = _catch_up(ws, org_id, request.args.get("since"), user_id, sales)
         while ws.connected and not subscription.dropped:
+            if time.monotonic() - checked > RECHECK_SECONDS:
+                if not _still_granted(user_id, grant):
+                    break
+                checked = time.monotonic()
             event = subscription.get(WAIT_SECONDS)
             if event is None or (last and order(event.id) <= order(last)):
                 continue
             last = event.id
             if _visible(event, user_id, sales):
                 ws.send(event.body())
+
+
+def _grant(user: User | None) -> tuple | None:
+    """What a socket was opened with: the user's org, role and token version, while
+    the org is active. A change (a new role, a logout everywhere, a suspended org)
+    closes the socket."""
+    if user is None or user.org is None or not user.org.active:
+        return None
+    return user.org_id, user.role, user.token_version
+
+
+def _still_granted(user_id: int, grant: tuple) -> bool:
+    granted = _grant(db.session.get(User, user_id)) == grant
+    db.session.remove()
+    if not granted:
+        logger.info("user %s lost access to the events it listened to", user_id)
+    return granted
 
 
 def _catch_up(ws, org_id: int, since: str | None, user_id, sales) -> str | None:
