@@ -219,9 +219,9 @@ def pause_for_token(number: PhoneNumber, error) -> list[int]:
     else:
         reason = f"{error.title}, then resume the campaign."
     ids = db.session.scalars(
-        select(Campaign.id).where(
-            Campaign.phone_number_id == number.id, Campaign.status.in_(ACTIVE)
-        )
+        select(Campaign.id)
+        .where(Campaign.phone_number_id == number.id, Campaign.status.in_(ACTIVE))
+        .order_by(Campaign.id)
     ).all()
     paused = [campaign_id for campaign_id in ids if pause(campaign_id, reason)]
     if not paused:
