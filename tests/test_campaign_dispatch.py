@@ -372,3 +372,19 @@ def test_a_template_that_meta_pauses_pauses_the_campaigns_using_it(admin, org, g
     )
     assert campaign_row(other["id"]).status == "scheduled"
     assert service.pause_using_template(org.org_id, "order_update", "en_US", "x") == 0
+
+
+def test_a_cancelled_campaign_skips_what_it_had_not_sent(admin, org, graph):
+    add_contacts(org.org_id, 3)
+    graph.fail_next(code=190, times=50)
+    paused = send(admin, org)
+    assert paused["counts"] == counts(pending=3)
+
+    cancelled = admin.post(f"/campaigns/{paused['id']}/cancel")
+
+    assert cancelled.json["status"] == "cancelled"
+    assert cancelled.json["counts"] == counts(skipped=3)
+    log = admin.get(f"/campaigns/{paused['id']}/logs?status=skipped").json
+    assert {item["error_title"] for item in log["items"]} == {
+        "The campaign was cancelled before this message was sent."
+    }

@@ -438,3 +438,11 @@ def test_an_audience_of_all_takes_every_contact_of_the_org(admin, other_admin):
 def test_an_audience_of_nothing_known_is_refused(admin):
     with pytest.raises(DomainError, match="An audience is contact_ids, tags or all"):
         audience_query(org_id(admin), {"all": False})
+
+
+def test_fictional_numbers_such_as_the_previews_are_no_audience(admin):
+    real = add(admin, "+12025551234")
+    add(admin, "+12015550103")  # 555-01XX: set aside for fiction
+    query = audience_query(org_id(admin), {"all": True})
+
+    assert [c.id for c in db.session.scalars(query)] == [real["id"]]

@@ -248,3 +248,15 @@ def forget_stale_sends(campaign_ids: list[int], cutoff: datetime) -> int:
 
 def retry_at(delay: float) -> datetime:
     return utcnow() + timedelta(seconds=delay)
+
+
+def skip_pending(campaign_id: int, reason: str) -> int:
+    """Mark the recipients not sent yet `skipped`, saying why; answer how many."""
+    return db.session.execute(
+        update(CampaignRecipient)
+        .where(
+            CampaignRecipient.campaign_id == campaign_id,
+            CampaignRecipient.status == "pending",
+        )
+        .values(status="skipped", error_title=reason, status_at=utcnow())
+    ).rowcount

@@ -148,6 +148,9 @@ def fail(campaign_id: int, reason: str) -> bool:
     return _move(campaign_id, ("running",), "failed", reason)
 
 
+CANCELLED_BEFORE_SENDING = "The campaign was cancelled before this message was sent."
+
+
 def pause(campaign_id: int, reason: str) -> bool:
     logger.warning("campaign %s paused: %s", campaign_id, reason)
     return _move(campaign_id, ACTIVE, "paused", reason)
@@ -176,6 +179,9 @@ def change(campaign: Campaign, action: str, user) -> Campaign:
     elif action == "cancel":
         sources = (*ACTIVE, "paused")
         moved = _move(campaign.id, sources, "cancelled", f"Cancelled by {user.name}.")
+        if moved:
+            recipients.skip_pending(campaign.id, CANCELLED_BEFORE_SENDING)
+            db.session.commit()
     else:
         moved = _resume(campaign)
     db.session.refresh(campaign)
