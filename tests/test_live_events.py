@@ -114,3 +114,20 @@ def wait_until_listening(broker, seconds=5.0):
     while client.pubsub_numsub(events.CHANNEL)[0][1] == 0:
         assert time.monotonic() < deadline, "the broker never subscribed"
         time.sleep(0.02)
+
+
+def test_a_sales_user_hears_only_of_conversations_given_to_them():
+    from wfb.live.socket import _visible
+
+    theirs = events.Event("1-0", "message.created", {}, audience=7)
+    someone_elses = events.Event("1-1", "message.created", {}, audience=8)
+    nobodys = events.Event("1-2", "conversation.updated", {}, audience=None)
+    progress = events.Event("1-3", "campaign.progress", {})
+
+    heard = [e.id for e in (theirs, someone_elses, nobodys, progress)
+             if _visible(e, user_id=7, sales=True)]  # fmt: skip
+    assert heard == ["1-0"]
+    assert all(
+        _visible(e, user_id=9, sales=False)
+        for e in (theirs, someone_elses, nobodys, progress)
+    )
