@@ -1,5 +1,7 @@
 """`flask wfb ...`: commands for operators."""
 
+import os
+
 import click
 from flask.cli import AppGroup
 
@@ -17,8 +19,9 @@ def seed_demo(email):
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Demo login: {login['email']} / {login['password']}")
+    port = os.environ.get("PORT", "8000")
     click.echo(
-        "Log in at /app (http://127.0.0.1:8000/app under `make run`) and write to "
+        f"Log in at /app (http://127.0.0.1:{port}/app under `make run`) and write to "
         "the sandbox phone."
     )
 

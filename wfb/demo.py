@@ -39,17 +39,17 @@ FLOW = {
     "name": "Demo Salon welcome",
     "trigger": {"type": "any"},
     "nodes": [
-        {"id": "start", "type": "start", "position": {"x": 0, "y": 0}},
+        {"id": "start", "type": "start", "position": {"x": 0, "y": 220}},
         {
             "id": "greet",
             "type": "message",
-            "position": {"x": 0, "y": 120},
+            "position": {"x": 290, "y": 220},
             "data": {"text": "Hi {{contact.name}}! Welcome to Demo Salon."},
         },
         {
             "id": "menu",
             "type": "buttons",
-            "position": {"x": 0, "y": 240},
+            "position": {"x": 580, "y": 180},
             "data": {
                 "text": "What would you like to do?",
                 "buttons": [
@@ -62,7 +62,7 @@ FLOW = {
         {
             "id": "ask_email",
             "type": "question",
-            "position": {"x": -320, "y": 400},
+            "position": {"x": 900, "y": 20},
             "data": {
                 "text": "What is your email? We will send the confirmation there.",
                 "save_as": "email",
@@ -72,7 +72,7 @@ FLOW = {
         {
             "id": "is_gmail",
             "type": "condition",
-            "position": {"x": -320, "y": 540},
+            "position": {"x": 1210, "y": 20},
             "data": {
                 "variable": "vars.email",
                 "operator": "contains",
@@ -82,28 +82,28 @@ FLOW = {
         {
             "id": "confirm_gmail",
             "type": "message",
-            "position": {"x": -480, "y": 680},
+            "position": {"x": 1520, "y": 0},
             "data": {"text": "Thanks! A confirmation is on its way to {{vars.email}}."},
         },
         {
             "id": "confirm_other",
             "type": "message",
-            "position": {"x": -160, "y": 680},
+            "position": {"x": 1520, "y": 170},
             "data": {"text": "Thanks! We will email {{vars.email}} shortly."},
         },
         {
             "id": "price_list",
             "type": "message",
-            "position": {"x": 0, "y": 400},
+            "position": {"x": 900, "y": 300},
             "data": {"text": PRICE_LIST},
         },
         {
             "id": "talk_to_us",
             "type": "message",
-            "position": {"x": 320, "y": 400},
+            "position": {"x": 900, "y": 530},
             "data": {"text": "A stylist will reply here soon."},
         },
-        {"id": "end", "type": "end", "position": {"x": 0, "y": 840}},
+        {"id": "end", "type": "end", "position": {"x": 1830, "y": 260}},
     ],
     "edges": [
         {"source": "start", "target": "greet"},
