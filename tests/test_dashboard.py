@@ -452,3 +452,18 @@ def test_admin_of_a_new_org_creates_a_sandbox_number_from_the_page(app, admin):
     )
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/app/sandbox?number={number.id}")
+
+
+def test_a_login_form_posted_from_another_site_is_refused(client, demo):
+    login = {"email": demo["email"], "password": demo["password"]}
+
+    foreign = client.post(
+        "/app/login", data=login, headers={"Origin": "https://evil.test"}
+    )
+    assert foreign.status_code == 403
+    assert "sent from another site" in foreign.get_data(as_text=True)
+    assert client.get_cookie("access_token_cookie") is None
+
+    own = client.post("/app/login", data=login, headers={"Origin": "http://localhost"})
+    assert own.status_code == 303
+    assert client.get_cookie("access_token_cookie") is not None

@@ -8,6 +8,7 @@ forms as a `csrf_token` field. Each feature's pages live in its own blueprint, m
 
 import functools
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -66,6 +67,7 @@ def page_blueprint(name: str, import_name: str, url_prefix: str = "/app") -> Blu
     bp = Blueprint(name, import_name, url_prefix=url_prefix)
     bp.record_once(_configure)
     bp.before_request(_forget_previous_user)
+    bp.before_request(_refuse_other_sites_forms)
     bp.after_request(_refresh_access_cookie)
     bp.context_processor(page_context)
     bp.register_error_handler(404, not_found)
@@ -80,6 +82,22 @@ def _configure(state) -> None:
     # The session cookie carries only the one-time notices shown after a redirect.
     config["SESSION_COOKIE_SECURE"] = config["SETTINGS"].production
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+
+def _refuse_other_sites_forms():
+    """A form another site makes a browser post (the login form among them, which no
+    session's CSRF token can guard) is refused: browsers name the page's origin."""
+    origin = request.headers.get("Origin")
+    if request.method == "POST" and origin is not None and not own_origin(origin):
+        return refuse("This form was sent from another site. Open WFB and try again.")
+    return None
+
+
+def own_origin(origin: str) -> bool:
+    """Whether an `Origin` header names the product's own site."""
+    public = current_app.config["SETTINGS"].PUBLIC_URL
+    expected = urlsplit(public).netloc if public else request.host
+    return urlsplit(origin).netloc == expected
 
 
 def _forget_previous_user() -> None:

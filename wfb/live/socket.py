@@ -10,7 +10,6 @@ first gets what it missed, or a `resync` event when that is no longer kept.
 import logging
 import re
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, request
 from flask_jwt_extended import decode_token, get_jwt, verify_jwt_in_request
@@ -18,6 +17,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException
 from jwt import PyJWTError
 
 from wfb.accounts.models import User
+from wfb.dashboard.pages import own_origin
 from wfb.extensions import db, sock
 from wfb.live.events import EVERYONE, Event, broker, order
 from wfb.tenancy import load_user
@@ -55,21 +55,12 @@ def _claims() -> dict | None:
     if token:
         return decode_token(token)
     if request.cookies.get(current_app.config["JWT_ACCESS_COOKIE_NAME"]):
-        if not _same_origin():
+        origin = request.headers.get("Origin")
+        if not origin or not own_origin(origin):
             return None
         verify_jwt_in_request(locations=["cookies"])
         return get_jwt()
     return None
-
-
-def _same_origin() -> bool:
-    """Whether the page that opened the socket is the product's own."""
-    origin = request.headers.get("Origin")
-    if not origin:
-        return False
-    public = current_app.config["SETTINGS"].PUBLIC_URL
-    expected = urlsplit(public).netloc if public else request.host
-    return urlsplit(origin).netloc == expected
 
 
 @sock.route("/ws/<int:org_id>", bp=bp)
