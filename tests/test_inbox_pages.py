@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import Api
 from tests.pages import HTMX, html, page_client, post
 from tests.support import post_webhook, setup_whatsapp, text_message
+from tests.test_campaigns_api import ORDER_UPDATE
 from wfb.accounts.models import User
 from wfb.accounts.service import issue_tokens
 from wfb.extensions import db
@@ -19,10 +20,6 @@ from wfb.message_templates.models import MessageTemplate
 
 pytestmark = pytest.mark.usefixtures("app")
 CUSTOMER = "15550002222"
-ORDER_UPDATE = [
-    {"type": "BODY", "text": "Hi {{1}}, your order {{2}} has shipped."},
-    {"type": "FOOTER", "text": "Acme Salon"},
-]
 OFFER = [
     {"type": "HEADER", "format": "IMAGE"},
     {"type": "BODY", "text": "Get {{1}} off this week."},

@@ -20,7 +20,13 @@ from wfb.conversations.schemas import (
 from wfb.extensions import db
 from wfb.paging import page_body, page_of
 from wfb.phone_numbers.models import PhoneNumber
-from wfb.tenancy import current_org_id, current_user, get_or_404, login_required
+from wfb.tenancy import (
+    current_org_id,
+    current_user,
+    get_or_404,
+    login_required,
+    scoped,
+)
 
 blp = Blueprint(
     "conversations",
@@ -105,8 +111,8 @@ def assign(data, args, number):
     conversation = found(number, args)
     member = None
     if data["user_id"] is not None:
-        member = db.session.get(User, data["user_id"])
-        if member is None or member.org_id != conversation.org_id:
+        member = db.session.scalar(scoped(User).where(User.id == data["user_id"]))
+        if member is None:
             abort(422, message=f"No member with id {data['user_id']} in this org.")
     return act(conversation, inbox.assign, member)
 

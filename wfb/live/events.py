@@ -124,9 +124,7 @@ class LocalBroker:
             self._last = (now, 0) if now > self._last[0] else (now, self._last[1] + 1)
             event = Event(f"{self._last[0]}-{self._last[1]}", kind, data, audience)
             self._history[org_id].append(event)
-            subscribers = list(self._subscribers.get(org_id, ()))
-        for subscription in subscribers:
-            subscription.deliver(event)
+        self._fan_out(org_id, event)
         return event
 
     def subscribe(self, org_id: int) -> Subscription:
